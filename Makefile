@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create or reuse .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint bench venv clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: install, seed demo data into an empty graph, serve the hub
+run: venv
+	$(BIN)/hub seed --if-empty
+	$(BIN)/hub serve
+
+## make test: the whole test suite
+test: venv
+	$(BIN)/pytest
+
+## make check: lint, types and tests, as CI should
+check: lint test
+
+lint: venv
+	$(BIN)/ruff check hub graph tests bench
+	$(BIN)/ruff format --check hub graph tests bench
+	$(BIN)/mypy hub graph
+
+## make bench: benchmarks (minutes); figures go to the README
+bench: venv
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

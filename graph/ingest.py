@@ -1,0 +1,364 @@
+"""Ingest of one partner submission (a JSON Lines file in the partner record format).
+
+Two passes over the file keep memory flat whatever its size:
+
+1. every line is decoded and validated against the format; valid person records are written at
+   once and their local_ids remembered;
+2. the other valid lines are read again, their references checked against the same agency's
+   person records (in this file or already stored) and written.
+
+Persons go first so that every edge finds its person. Validation overlaps with writing: batches go
+to a single writer thread through a short queue, in order. A rejected line never stops the lines
+around it from being written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from graph import records
+from graph.errors import IngestError
+from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_TYPES, record_key
+from graph.records import Row, WriteCounts
+from graph.store import Graph
+from graph.validation import RecordValidator, parse_date, parse_datetime
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+class Progress(Protocol):
+    def update(self, n: int) -> object: ...
+
+
+ProgressFactory = Callable[[str, int | None], AbstractContextManager[Progress]]
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    field: str
+    reason: str
+
+    def format(self, file: str) -> str:
+        return f"{file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    file: str
+    agency: str
+    submission: str
+    lines: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    writes: WriteCounts = field(default_factory=WriteCounts)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        w = self.writes
+        return {
+            "file": self.file,
+            "agency": self.agency,
+            "submission": self.submission,
+            "lines": self.lines,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "created": w.created,
+            "updated": w.updated,
+            "unchanged": w.unchanged,
+            "stale": w.stale,
+            "withdrawn": w.withdrawn,
+        }
+
+
+def _silent(_desc: str, _total: int | None) -> AbstractContextManager[Progress]:
+    class _Null:
+        def update(self, n: int) -> None:
+            return None
+
+    return nullcontext(_Null())
+
+
+def ingest_file(
+    graph: Graph,
+    path: Path,
+    agency: str,
+    *,
+    batch_size: int = 2000,
+    progress: ProgressFactory = _silent,
+    validator: RecordValidator | None = None,
+) -> IngestReport:
+    """Validate and write one submission. Raises ``IngestError`` only when the file cannot be read."""
+    handle = _open(path)
+    now = dt.datetime.now(dt.UTC)
+    report = IngestReport(file=str(path), agency=agency, submission=uuid.uuid4().hex)
+    ingest = _Ingest(graph, agency, validator or RecordValidator(), report, batch_size, now)
+    records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
+    size = path.stat().st_size
+    with handle, _Writer(graph, report, now) as writer:
+        with progress("checking", size) as bar:
+            later = ingest.first_pass(handle, writer, bar)
+        handle.seek(0)
+        with progress("linking", len(later)) as bar:
+            ingest.second_pass(handle, later, writer, bar)
+    report.rejects.sort(key=lambda r: r.line)
+    report.rejected = len(report.rejects)
+    report.accepted = report.lines - report.rejected
+    records.close_submission(graph, submission=report.submission, summary=report.summary(), now=now)
+    return report
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        return open(path, "rb")
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from exc
+
+
+class _Ingest:
+    def __init__(
+        self,
+        graph: Graph,
+        agency: str,
+        validator: RecordValidator,
+        report: IngestReport,
+        batch_size: int,
+        now: dt.datetime,
+    ) -> None:
+        self.graph, self.agency, self.validator, self.report = graph, agency, validator, report
+        self.batch_size = batch_size
+        self.people: set[str] = set()  # person local_ids valid in this file
+        self.known: dict[str, bool] = {}  # person keys looked up in the store
+
+    def first_pass(self, handle: BinaryIO, writer: _Writer, bar: Progress) -> list[int]:
+        """Validate every line and write the persons; return the other valid lines' numbers."""
+        later: list[int] = []
+        batches = _Batches(writer, self.batch_size)
+        for number, raw in _lines(handle, bar):
+            self.report.lines += 1
+            record = self._valid(number, raw)
+            if record is None:
+                continue
+            if record["type"] == PERSON.name:
+                self.people.add(record["local_id"])
+                batches.add(self._row(record))
+            else:
+                later.append(number)
+        batches.flush()
+        return later
+
+    def second_pass(self, handle: BinaryIO, later: list[int], writer: _Writer, bar: Progress) -> None:
+        wanted = iter(later)
+        target = next(wanted, None)
+        chunk: list[tuple[int, dict[str, Any]]] = []
+        batches = _Batches(writer, self.batch_size)
+        for number, raw in _lines(handle, None):
+            if number != target:
+                continue
+            target = next(wanted, None)
+            chunk.append((number, json.loads(raw)))
+            if len(chunk) >= self.batch_size:
+                self._link_chunk(chunk, batches)
+                bar.update(len(chunk))
+                chunk = []
+        self._link_chunk(chunk, batches)
+        bar.update(len(chunk))
+        batches.flush()
+
+    def _link_chunk(self, chunk: list[tuple[int, dict[str, Any]]], batches: _Batches) -> None:
+        unknown = {
+            record_key(self.agency, ref)
+            for _, record in chunk
+            for ref in _references(record)
+            if ref not in self.people
+        } - self.known.keys()
+        if unknown:
+            found = records.existing_people(self.graph, sorted(unknown))
+            self.known.update((key, key in found) for key in unknown)
+        for number, record in chunk:
+            problem = self._unresolved(record)
+            if problem:
+                self.report.rejects.append(Reject(number, *problem))
+            else:
+                batches.add(self._row(record))
+
+    def _unresolved(self, record: dict[str, Any]) -> tuple[str, str] | None:
+        for name in RECORD_TYPES[record["type"]].references:
+            value = record.get(name)
+            refs = value if isinstance(value, list) else [] if value is None else [value]
+            for index, ref in enumerate(refs):
+                if ref not in self.people and not self.known.get(record_key(self.agency, ref)):
+                    where = f"{name}[{index}]" if isinstance(value, list) else name
+                    return (where, f"no person record {ref!r} from {self.agency} in this file or the hub")
+        return None
+
+    def _valid(self, number: int, raw: bytes) -> dict[str, Any] | None:
+        try:
+            record = json.loads(raw, parse_constant=_no_constants)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.report.rejects.append(Reject(number, "(line)", f"not valid JSON: {_reason(exc)}"))
+            return None
+        problem = self.validator.check(record)
+        if problem is None and record["agency"] != self.agency:
+            problem = ("agency", f"is {record['agency']!r} but this submission is for {self.agency!r}")
+        if problem is None and _has_lone_surrogate(raw):
+            problem = ("(line)", "contains an invalid Unicode escape (a lone surrogate)")
+        if problem is not None:
+            self.report.rejects.append(Reject(number, *problem))
+            return None
+        return dict(record)
+
+    def _row(self, record: dict[str, Any]) -> Row:
+        kind = RECORD_TYPES[record["type"]]
+        source = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        props: dict[str, Any] = {"agency": self.agency, "local_id": record["local_id"], "source": source}
+        dates = self.validator.date_fields(kind.name)
+        datetimes = self.validator.datetime_fields(kind.name)
+        for name, value in record.items():
+            if name in PROVENANCE or name in ("type", "identifiers"):
+                continue
+            if name in dates:
+                props[name] = parse_date(value)
+            elif name in datetimes:
+                props[name] = parse_datetime(value)
+            elif name in self.validator.known_fields(kind.name):
+                props[name] = _graph_value(value)
+        for name in LIFTED_IDENTIFIERS:
+            value = (record.get("identifiers") or {}).get(name)
+            if value is not None:
+                props[name] = value
+        refs = [
+            (rel, record_key(self.agency, ref))
+            for name, rel in kind.references.items()
+            for ref in (record.get(name) if isinstance(record.get(name), list) else [record.get(name)])
+            if ref is not None
+        ]
+        recorded = record.get("recorded_at")
+        return Row(
+            kind=kind,
+            key=record_key(self.agency, record["local_id"]),
+            props=props,
+            refs=refs,
+            hash=hashlib.sha256(source.encode()).hexdigest(),
+            recorded_at=parse_datetime(recorded) if recorded else None,
+            deleted=record.get("deleted") is True,
+        )
+
+
+def _references(record: dict[str, Any]) -> Iterator[str]:
+    for name in RECORD_TYPES[record["type"]].references:
+        value = record.get(name)
+        if isinstance(value, list):
+            yield from value
+        elif value is not None:
+            yield value
+
+
+def _graph_value(value: Any) -> Any:
+    """Integers beyond 64 bits cannot travel over Bolt; they are kept as floats (and verbatim in source)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
+        return float(value)
+    return value
+
+
+def _lines(handle: BinaryIO, bar: Progress | None) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(handle, start=1):
+        if bar is not None:
+            bar.update(len(raw))
+        if raw.strip():
+            yield number, raw
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).split(": line 1")[0] if isinstance(exc, json.JSONDecodeError) else str(exc)
+
+
+def _has_lone_surrogate(raw: bytes) -> bool:
+    # json.loads accepts "\ud800"; such a string cannot be encoded to send to the graph
+    if b"\\u" not in raw:
+        return False
+    try:
+        json.dumps(json.loads(raw), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class _Batches:
+    """Per-type buffers of distinct keys; a repeated key flushes first so file order is kept."""
+
+    def __init__(self, writer: _Writer, size: int) -> None:
+        self.writer, self.size = writer, size
+        self.rows: dict[str, list[Row]] = {}
+        self.keys: dict[str, set[str]] = {}
+
+    def add(self, row: Row) -> None:
+        name = row.kind.name
+        if row.key in self.keys.setdefault(name, set()):
+            self._flush(name)
+        self.rows.setdefault(name, []).append(row)
+        self.keys[name].add(row.key)
+        if len(self.rows[name]) >= self.size:
+            self._flush(name)
+
+    def flush(self) -> None:
+        for name in list(self.rows):
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self.rows.get(name):
+            self.writer.put(self.rows[name])
+        self.rows[name], self.keys[name] = [], set()
+
+
+class _Writer:
+    """One thread writing batches in order, so that the next batch is validated while one is written."""
+
+    _DONE: list[Row] = []
+
+    def __init__(self, graph: Graph, report: IngestReport, now: dt.datetime) -> None:
+        self.graph, self.report, self.now = graph, report, now
+        self.queue: queue.Queue[list[Row]] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(self._DONE)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+    def put(self, rows: list[Row]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(rows)
+
+    def _run(self) -> None:
+        while (rows := self.queue.get()) is not self._DONE:
+            if self.error is not None:
+                continue  # drain so the producer never blocks
+            try:
+                counts = records.write_batch(self.graph, rows, submission=self.report.submission, now=self.now)
+                self.report.writes.add(counts)
+            except BaseException as exc:  # re-raised in the producer
+                self.error = exc

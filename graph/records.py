@@ -1,0 +1,170 @@
+"""Writing partner records to the graph: idempotent, versioned, one transaction per batch.
+
+A batch holds records of one type with distinct keys. In one transaction it reads the stored hash,
+version and ``recorded_at`` of those keys, and then only touches what changed:
+
+- new key: create the node and its edges to the same agency's person records;
+- same hash: nothing (re-running a file is a no-op);
+- older ``recorded_at`` than stored: nothing (a late, stale resubmission does not win);
+- otherwise: snapshot the stored state as a ``RecordVersion``, replace the properties and edges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+
+from graph.model import AGENCY, PERSON, SUBMISSION, VERSION, RecordType
+from graph.store import Graph
+
+
+@dataclass
+class Row:
+    """One validated partner record, ready to write."""
+
+    kind: RecordType
+    key: str
+    props: dict[str, Any]  # partner fields already converted to graph values
+    refs: list[tuple[str, str]]  # (relationship type, person key)
+    hash: str
+    recorded_at: dt.datetime | None
+    deleted: bool
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    withdrawn: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: WriteCounts) -> None:
+        for name in ("created", "updated", "unchanged", "stale", "withdrawn"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_type.update(other.by_type)
+
+
+def write_batch(graph: Graph, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
+    return graph.transaction(lambda tx: _write(tx, rows, submission=submission, now=now))
+
+
+def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
+    label = rows[0].kind.label
+    counts = WriteCounts()
+    stored = {
+        r["key"]: r
+        for r in tx.run(
+            f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) "
+            "RETURN n.key AS key, n.hash AS hash, n.version AS version, n.recorded_at AS recorded_at, "
+            "n.first_ingested_at AS first_ingested_at, n.withdrawn_at AS withdrawn_at",
+            keys=[row.key for row in rows],
+        ).data()
+    }
+    new: list[Row] = []
+    changed: list[Row] = []
+    for row in rows:
+        old = stored.get(row.key)
+        if old is None:
+            new.append(row)
+        elif old["hash"] == row.hash:
+            counts.unchanged += 1
+        elif _is_stale(row.recorded_at, old["recorded_at"]):
+            counts.stale += 1
+        else:
+            changed.append(row)
+    if changed:
+        keys = [row.key for row in changed]
+        tx.run(
+            f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) "
+            f"CREATE (v:{VERSION}) SET v = properties(n), v.superseded_at = $now CREATE (n)-[:PREVIOUS]->(v)",
+            keys=keys,
+            now=now,
+        ).consume()
+        tx.run(
+            f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[e]->(:{PERSON.label}) DELETE e", keys=keys
+        ).consume()
+    writes = [_props(row, stored.get(row.key), submission=submission, now=now) for row in new + changed]
+    if writes:
+        tx.run(f"UNWIND $rows AS r MERGE (n:{label} {{key: r.key}}) SET n = r", rows=writes).consume()
+        _link(tx, label, new + changed)
+    counts.created, counts.updated = len(new), len(changed)
+    counts.withdrawn = sum(1 for row in new + changed if row.deleted)
+    counts.by_type[rows[0].kind.name] += len(new) + len(changed)
+    return counts
+
+
+def _is_stale(incoming: dt.datetime | None, stored: Any) -> bool:
+    if incoming is None or stored is None:
+        return False
+    return bool(incoming < _utc(stored))
+
+
+def _utc(value: Any) -> dt.datetime:
+    """ArcadeDB may hand back a naive datetime for a stored UTC one; everything we store is UTC."""
+    value = value.to_native() if hasattr(value, "to_native") else value
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _props(row: Row, old: dict[str, Any] | None, *, submission: str, now: dt.datetime) -> dict[str, Any]:
+    props = dict(row.props)
+    props.update(
+        key=row.key,
+        hash=row.hash,
+        submission=submission,
+        ingested_at=now,
+        deleted=row.deleted,
+        version=1 if old is None else int(old["version"] or 0) + 1,
+        first_ingested_at=now if old is None else old["first_ingested_at"],
+    )
+    if row.recorded_at is not None:
+        props["recorded_at"] = row.recorded_at
+    if row.deleted:
+        props["withdrawn_at"] = (old or {}).get("withdrawn_at") or now
+    return props
+
+
+def _link(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:
+    by_type: dict[str, list[list[str]]] = {}
+    for row in rows:
+        for rel, person in row.refs:
+            by_type.setdefault(rel, []).append([row.key, person])
+    for rel, pairs in by_type.items():
+        tx.run(
+            f"UNWIND $pairs AS p MATCH (n:{label} {{key: p[0]}}) MATCH (m:{PERSON.label} {{key: p[1]}}) "
+            f"CREATE (n)-[:{rel}]->(m)",
+            pairs=pairs,
+        ).consume()
+
+
+def existing_people(graph: Graph, keys: list[str]) -> set[str]:
+    rows = graph.read(
+        f"UNWIND $keys AS k MATCH (p:{PERSON.label} {{key: k}}) RETURN p.key AS key", keys=keys
+    )
+    return {row["key"] for row in rows}
+
+
+def open_submission(graph: Graph, *, submission: str, agency: str, file: str, now: dt.datetime) -> None:
+    graph.write(
+        f"MERGE (a:{AGENCY} {{code: $agency}}) ON CREATE SET a.first_seen_at = $now "
+        f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now}}) "
+        "CREATE (s)-[:FROM]->(a)",
+        agency=agency,
+        id=submission,
+        file=file,
+        now=now,
+    )
+
+
+def close_submission(graph: Graph, *, submission: str, summary: dict[str, Any], now: dt.datetime) -> None:
+    graph.write(
+        f"MATCH (s:{SUBMISSION} {{id: $id}}) SET s += $summary, s.finished_at = $now",
+        id=submission,
+        summary=summary,
+        now=now,
+    )

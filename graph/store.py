@@ -1,0 +1,101 @@
+"""The one code path to the graph: the official neo4j driver over Bolt, to Neo4j or the embedded ArcadeDB.
+
+``open_graph`` decides which server to talk to, runs the migrations before anything else can write,
+and hands out a ``Graph``. Only the ``graph`` package speaks Cypher; driver exceptions are translated
+to ``graph.errors`` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import neo4j
+
+from graph import embedded
+from graph.errors import GraphUnavailable
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """Where the graph lives. With no ``uri`` the embedded ArcadeDB under ``data_dir`` is used."""
+
+    data_dir: Path
+    uri: str | None = None
+    user: str = "neo4j"
+    password: str | None = field(default=None, repr=False)
+    database: str = "neo4j"
+    heap: str = "2g"
+
+
+class Graph:
+    """A connected graph. Every query names its database (ArcadeDB reuses the last one otherwise)."""
+
+    def __init__(self, driver: neo4j.Driver, database: str, engine: str) -> None:
+        self._driver = driver
+        self.database = database
+        self.engine = engine
+
+    def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        with _mapped_errors():
+            records, _, _ = self._driver.execute_query(
+                cypher, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+        return [record.data() for record in records]
+
+    def write(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        with _mapped_errors():
+            records, _, _ = self._driver.execute_query(cypher, params, database_=self.database)
+        return [record.data() for record in records]
+
+    def transaction(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run ``work`` in one write transaction, retried by the driver on transient errors."""
+        with _mapped_errors(), self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def ping(self) -> bool:
+        try:
+            self.read("RETURN 1 AS ok")
+        except GraphUnavailable:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+@contextlib.contextmanager
+def open_graph(
+    config: GraphConfig, *, role: str = "cli", notify: Callable[[str], None] = lambda _m: None
+) -> Iterator[Graph]:
+    """Connect (starting or attaching to the embedded server if needed) and migrate."""
+    from graph.migrations import migrate  # migrations use Graph; imported here to keep the cycle out
+
+    with contextlib.ExitStack() as stack:
+        if config.uri:
+            driver = neo4j.GraphDatabase.driver(config.uri, auth=(config.user, config.password or ""))
+            graph = Graph(driver, config.database, engine="neo4j")
+        else:
+            server = stack.enter_context(
+                embedded.embedded_server(config.data_dir, role=role, heap=config.heap, notify=notify)
+            )
+            driver = neo4j.GraphDatabase.driver(server.info.uri, auth=(embedded.USER, server.password))
+            graph = Graph(driver, embedded.DATABASE, engine="arcadedb")
+        stack.callback(graph.close)
+        migrate(graph)
+        yield graph
+
+
+@contextlib.contextmanager
+def _mapped_errors() -> Iterator[None]:
+    try:
+        yield
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
+        raise GraphUnavailable(f"the graph is unreachable: {exc.__class__.__name__}") from exc
+    except neo4j.exceptions.AuthError as exc:
+        raise GraphUnavailable("the graph refused the credentials") from exc

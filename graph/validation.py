@@ -1,0 +1,129 @@
+"""Validation of partner records against the partner record format (the contract in ``shared/``).
+
+The format is a ``oneOf`` over record types that each pin ``type`` to a constant, so a record is
+valid exactly when it is valid under the branch its ``type`` names. Validating that one branch
+gives the same verdict as the ``oneOf``, far faster, and an error that names the field at fault
+instead of "is not valid under any of the given schemas".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+Problem = tuple[str, str]  # (field, reason)
+
+_FORMAT_HINTS = {"date": "YYYY-MM-DD", "date-time": "RFC 3339, e.g. 2024-05-01T21:30:00Z"}
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+@cache
+def partner_schema() -> dict[str, Any]:
+    text = resources.files("graph").joinpath("partner-records.schema.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+class RecordValidator:
+    """Checks one decoded line; ``check`` returns the first problem, or None when the record is valid."""
+
+    def __init__(self, schema: dict[str, Any] | None = None) -> None:
+        schema = schema or partner_schema()
+        Draft202012Validator.check_schema(schema)
+        self._by_type = {
+            branch["properties"]["type"]["const"]: Draft202012Validator(
+                branch, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+            for branch in schema["oneOf"]
+        }
+        self.types = tuple(self._by_type)
+        self._date_fields = {
+            name: _format_fields(branch, "date") for name, branch in self._branches(schema)
+        }
+        self._datetime_fields = {
+            name: _format_fields(branch, "date-time") for name, branch in self._branches(schema)
+        }
+        self._known = {name: frozenset(branch["properties"]) for name, branch in self._branches(schema)}
+
+    @staticmethod
+    def _branches(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        return [(b["properties"]["type"]["const"], b) for b in schema["oneOf"]]
+
+    def check(self, record: Any) -> Problem | None:
+        if not isinstance(record, dict):
+            return ("(line)", f"must be a JSON object, not {_json_type(record)}")
+        kind = record.get("type")
+        validator = self._by_type.get(kind) if isinstance(kind, str) else None
+        if validator is None:
+            if "type" not in record:
+                return ("type", "is required")
+            return ("type", f"must be one of {', '.join(self.types)}")
+        error = best_match(validator.iter_errors(record))
+        return None if error is None else _describe(error)
+
+    def date_fields(self, kind: str) -> tuple[str, ...]:
+        return self._date_fields[kind]
+
+    def datetime_fields(self, kind: str) -> tuple[str, ...]:
+        return self._datetime_fields[kind]
+
+    def known_fields(self, kind: str) -> frozenset[str]:
+        return self._known[kind]
+
+
+def _format_fields(branch: dict[str, Any], fmt: str) -> tuple[str, ...]:
+    return tuple(name for name, prop in branch["properties"].items() if prop.get("format") == fmt)
+
+
+def _describe(error: ValidationError) -> Problem:
+    path = _path(error)
+    kind = error.validator
+    if kind == "required":
+        missing = re.match(r"'(.*)' is a required property", error.message)
+        name = missing.group(1) if missing else "?"
+        return (f"{path}.{name}" if path else name, "is required")
+    field = path or "(line)"
+    if kind == "format":
+        fmt = str(error.validator_value)
+        return (field, f"not a valid {fmt} ({_FORMAT_HINTS.get(fmt, fmt)})")
+    if kind == "enum":
+        return (field, f"must be one of {', '.join(map(str, error.validator_value))}")
+    if kind == "type":
+        return (field, f"must be {error.validator_value}, not {_json_type(error.instance)}")
+    if kind == "pattern":
+        return (field, f"does not match the pattern {error.validator_value}")
+    if kind == "uniqueItems":
+        return (field, "has repeated items")
+    return (field, error.message)
+
+
+def _path(error: ValidationError) -> str:
+    out = ""
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """An RFC 3339 date-time (already format-checked) as an aware UTC datetime."""
+    value = dt.datetime.fromisoformat(_FRACTION.sub(r"\1", text.upper()))
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        # only at the edges of year 1 / 9999; the submitted text is kept verbatim in `source`
+        return (dt.datetime.min if value.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)

@@ -1,0 +1,39 @@
+"""The ``hub`` command. One module per command; each parses, calls a service and prints.
+
+Exit codes: 0 success, 1 partial (e.g. some lines rejected), 2 failure (nothing could be done).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from graph.errors import GraphError
+from hub.cli import ingest, seed, serve, stats
+from hub.settings import Settings, SettingsError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (GraphError, SettingsError) as exc:
+            click.echo(f"hub: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="da-hub")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Multi-agency domestic abuse information-sharing hub.
+
+    Runtime state lives in HUB_DATA_DIR (default .hub-data/ in the checkout). With NEO4J_URI set the
+    hub uses that Neo4j; otherwise it runs an embedded ArcadeDB graph in the data directory.
+    """
+    ctx.obj = Settings.from_env()
+
+
+for command in (serve.command, seed.command, ingest.command, stats.command):
+    main.add_command(command)

@@ -1,0 +1,32 @@
+"""``hub serve``: the API over HTTP (uvicorn)."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from graph.store import Graph
+from hub.app import create_app
+from hub.settings import Settings
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="address to bind (default HUB_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="port (default HUB_PORT or 8000)")
+@click.pass_obj
+def command(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the hub: /graphql (GraphiQL in a browser), /healthz, /readyz."""
+    host = host or settings.host
+    port = settings.port if port is None else port
+
+    def ready(graph: Graph) -> None:
+        base = f"http://{host}:{port}"
+        click.echo(
+            f"hub: serving on {base}\n"
+            f"  GraphQL API and GraphiQL  {base}/graphql\n"
+            f"  health / readiness        {base}/healthz  {base}/readyz\n"
+            f"  graph                     {graph.engine} (data in {settings.data_dir})",
+            err=True,
+        )
+
+    uvicorn.run(create_app(settings, on_ready=ready), host=host, port=port, log_level="warning")

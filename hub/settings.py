@@ -1,0 +1,65 @@
+"""Settings, read once from the environment into a typed value and passed explicitly from there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.store import GraphConfig
+
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """The environment asks for something inconsistent; the message says what to set."""
+
+
+def _default_data_dir() -> Path:
+    # `.hub-data/` in the checkout when run from one (editable install), else in the working directory
+    base = _CHECKOUT if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd()
+    return base / ".hub-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = field(default=None, repr=False)
+    neo4j_database: str = "neo4j"
+    graph_heap: str = "2g"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        uri = env.get("NEO4J_URI") or None
+        password = env.get("NEO4J_PASSWORD")
+        if uri and not password:
+            raise SettingsError("NEO4J_URI is set but NEO4J_PASSWORD is not: set both, or neither for the embedded graph")
+        try:
+            port = int(env.get("HUB_PORT", "8000"))
+        except ValueError as exc:
+            raise SettingsError(f"HUB_PORT must be a port number, not {env['HUB_PORT']!r}") from exc
+        return cls(
+            data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
+            neo4j_uri=uri,
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=password,
+            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            graph_heap=env.get("HUB_GRAPH_HEAP", "2g"),
+            host=env.get("HUB_HOST", "127.0.0.1"),
+            port=port,
+        )
+
+    def graph_config(self) -> GraphConfig:
+        return GraphConfig(
+            data_dir=self.data_dir,
+            uri=self.neo4j_uri,
+            user=self.neo4j_user,
+            password=self.neo4j_password,
+            database=self.neo4j_database,
+            heap=self.graph_heap,
+        )
