@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from graph.ingest import ingest_file
 from graph.stats import graph_stats
-from graph.synthetic import SeedSpec, generate
 from hub.cli.common import graph_for, note, progress
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from graph.synthetic import SeedResult, SeedSpec
 
 
 @click.command("seed")
@@ -33,6 +36,8 @@ def command(
     if_empty: bool,
 ) -> None:
     """Write a deterministic synthetic data set (one JSONL file per agency plus ground truth) and ingest it."""
+    from graph.synthetic import SeedSpec  # the generator loads only for this command
+
     spec = SeedSpec(seed=seed_value, perpetrators=perpetrators, as_of=(as_of or dt.datetime.now()).date())
     out = out or settings.data_dir / "seed"
     if files_only:
@@ -51,7 +56,9 @@ def command(
     sys.exit(1 if rejected else 0)
 
 
-def _write(spec: SeedSpec, out: Path):  # type: ignore[no-untyped-def]
+def _write(spec: SeedSpec, out: Path) -> SeedResult:
+    from graph.synthetic import generate
+
     with progress("generating", None) as bar:
         done = [0]
 
