@@ -59,9 +59,11 @@ class Graph:
             return session.execute_write(work)
 
     def ping(self) -> bool:
+        """One auto-commit query, never retried: readiness must answer fast when the graph is gone."""
         try:
-            self.read("RETURN 1 AS ok")
-        except GraphUnavailable:
+            with _mapped_errors(), self._driver.session(database=self.database) as session:
+                session.run("RETURN 1 AS ok").consume()
+        except (GraphUnavailable, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
             return False
         return True
 
@@ -78,13 +80,17 @@ def open_graph(
 
     with contextlib.ExitStack() as stack:
         if config.uri:
-            driver = neo4j.GraphDatabase.driver(config.uri, auth=(config.user, config.password or ""))
+            driver = neo4j.GraphDatabase.driver(
+                config.uri, auth=(config.user, config.password or ""), connection_timeout=5
+            )
             graph = Graph(driver, config.database, engine="neo4j")
         else:
             server = stack.enter_context(
                 embedded.embedded_server(config.data_dir, role=role, heap=config.heap, notify=notify)
             )
-            driver = neo4j.GraphDatabase.driver(server.info.uri, auth=(embedded.USER, server.password))
+            driver = neo4j.GraphDatabase.driver(
+                server.info.uri, auth=(embedded.USER, server.password), connection_timeout=5
+            )
             graph = Graph(driver, embedded.DATABASE, engine="arcadedb")
         stack.callback(graph.close)
         migrate(graph)

@@ -10,7 +10,9 @@ from strawberry.types import Info
 from graph.model import RECORD_TYPES
 
 
-@strawberry.type(description="The hub itself: version, graph engine, the record types it accepts.")
+@strawberry.federation.type(
+    shareable=True, description="The hub itself: version, graph engine, the record types it accepts."
+)
 class HubInfo:
     version: str
     graph_engine: str

@@ -1,0 +1,56 @@
+"""`hub serve` over HTTP: health, readiness that really checks the graph, non-personal metadata."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.helpers import free_port, java_pids, start_serve, stop
+
+
+def test_health_and_readiness(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{server}/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+
+
+def test_graphql_serves_metadata_only(server: str) -> None:
+    query = "{ hub { version graphEngine recordTypes } }"
+    body = httpx.post(f"{server}/graphql", json={"query": query}).json()
+    assert "errors" not in body, body
+    assert body["data"]["hub"]["graphEngine"] == "arcadedb"
+    assert "incident" in body["data"]["hub"]["recordTypes"]
+    # the root type has nothing that could carry personal data yet
+    fields = httpx.post(f"{server}/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
+    names = {f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]}
+    assert names == {"hub", "_service"}
+
+
+def test_federation_sdl_is_served(server: str) -> None:
+    body = httpx.post(f"{server}/graphql", json={"query": "{ _service { sdl } }"}).json()
+    assert "@link" in body["data"]["_service"]["sdl"] and "federation/v2" in body["data"]["_service"]["sdl"]
+
+
+def test_readyz_reports_a_lost_graph_and_serve_leaves_no_process(tmp_path: Path) -> None:
+    port = free_port()
+    process = start_serve(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        (java,) = java_pids(tmp_path)
+        os.kill(java, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        status = 200
+        while status == 200 and time.monotonic() < deadline:
+            status = httpx.get(f"{base}/readyz", timeout=10).status_code
+            time.sleep(0.2)
+        assert status == 503
+        assert httpx.get(f"{base}/healthz").status_code == 200
+    finally:
+        stop(process)
+    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after a clean shutdown
+    assert process.stdout is not None and "Traceback" not in process.stdout.read()
+    assert java_pids(tmp_path) == []
