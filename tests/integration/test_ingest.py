@@ -17,7 +17,9 @@ def person(agency: str, local_id: str, **fields: Any) -> dict[str, Any]:
     return {"type": "person", "agency": agency, "local_id": local_id, **fields}
 
 
-def incident(agency: str, local_id: str, perps: list[str], victims: list[str], **fields: Any) -> dict[str, Any]:
+def incident(
+    agency: str, local_id: str, perps: list[str], victims: list[str], **fields: Any
+) -> dict[str, Any]:
     return {
         "type": "incident",
         "agency": agency,
@@ -31,7 +33,9 @@ def incident(agency: str, local_id: str, perps: list[str], victims: list[str], *
 
 
 def node(graph: Graph, label: str, agency: str, local_id: str) -> dict[str, Any] | None:
-    rows = graph.read(f"MATCH (n:{label} {{key: $key}}) RETURN properties(n) AS p", key=f"{agency}:{local_id}")
+    rows = graph.read(
+        f"MATCH (n:{label} {{key: $key}}) RETURN properties(n) AS p", key=f"{agency}:{local_id}"
+    )
     return rows[0]["p"] if rows else None
 
 
@@ -47,11 +51,20 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
         tmp_path / "a.jsonl",
         [
             incident(a, "I1", ["P1"], ["P2"], children_present=["C1"], harm_score=120),  # before its people
-            person(a, "P1", given_name="Dale", dob="1984-07-09", identifiers={"pnc_id": "14/000001Q", "x": "y"}),
+            person(
+                a, "P1", given_name="Dale", dob="1984-07-09", identifiers={"pnc_id": "14/000001Q", "x": "y"}
+            ),
             person(a, "P2", given_name="Mia", recorded_at="2025-03-02T08:00:00+01:00"),
             person(a, "C1", given_name="Ava", dob="2016-01-05"),
-            {"type": "relationship", "agency": a, "local_id": "R1", "person": "P1", "other": "P2",
-             "kind": "intimate_partner", "start": "2023-01-01"},
+            {
+                "type": "relationship",
+                "agency": a,
+                "local_id": "R1",
+                "person": "P1",
+                "other": "P2",
+                "kind": "intimate_partner",
+                "start": "2023-01-01",
+            },
         ],
     )
     report = ingest_file(graph, path, a)
@@ -68,8 +81,14 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
         "MATCH (i:Incident {key: $key})-[r]->(p:PersonRecord) RETURN type(r) AS t, p.local_id AS p ORDER BY t",
         key=f"{a}:I1",
     )
-    assert [(e["t"], e["p"]) for e in edges] == [("CHILD_PRESENT", "C1"), ("PERPETRATOR", "P1"), ("VICTIM", "P2")]
-    sub = graph.read("MATCH (s:Submission {id: $id})-[:FROM]->(a:Agency) RETURN s, a.code AS code", id=report.submission)
+    assert [(e["t"], e["p"]) for e in edges] == [
+        ("CHILD_PRESENT", "C1"),
+        ("PERPETRATOR", "P1"),
+        ("VICTIM", "P2"),
+    ]
+    sub = graph.read(
+        "MATCH (s:Submission {id: $id})-[:FROM]->(a:Agency) RETURN s, a.code AS code", id=report.submission
+    )
     assert sub[0]["code"] == a and sub[0]["s"]["accepted"] == 5
 
 
@@ -86,8 +105,14 @@ def test_invalid_lines_are_reported_and_do_not_stop_their_neighbours(graph: Grap
             {"agency": a, "local_id": "S2"},
             incident(a, "I1", ["P1"], ["NOPE"]),
             person("someone-else", "P3"),
-            {"type": "incident", "agency": a, "local_id": "I2", "category": "physical",
-             "perpetrators": ["P1"], "victims": ["P1"]},
+            {
+                "type": "incident",
+                "agency": a,
+                "local_id": "I2",
+                "category": "physical",
+                "perpetrators": ["P1"],
+                "victims": ["P1"],
+            },
             person(a, "P4", gender="M"),
             person(a, "P5", identifiers={"nhs_number": "12345"}),
             person(a, "P6"),
@@ -96,8 +121,16 @@ def test_invalid_lines_are_reported_and_do_not_stop_their_neighbours(graph: Grap
     report = ingest_file(graph, path, a)
     found = {(r.line, r.field): r.reason for r in report.rejects}
     assert set(found) == {
-        (2, "dob"), (3, "(line)"), (4, "(line)"), (5, "type"), (6, "type"), (7, "victims[0]"),
-        (8, "agency"), (9, "occurred_at"), (10, "gender"), (11, "identifiers.nhs_number"),
+        (2, "dob"),
+        (3, "(line)"),
+        (4, "(line)"),
+        (5, "type"),
+        (6, "type"),
+        (7, "victims[0]"),
+        (8, "agency"),
+        (9, "occurred_at"),
+        (10, "gender"),
+        (11, "identifiers.nhs_number"),
     }
     assert "YYYY-MM-DD" in found[(2, "dob")]
     assert "not valid JSON" in found[(3, "(line)")]
@@ -112,7 +145,9 @@ def test_invalid_lines_are_reported_and_do_not_stop_their_neighbours(graph: Grap
 
 def test_reingest_is_a_no_op(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
-    path = write_jsonl(tmp_path / "a.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])])
+    path = write_jsonl(
+        tmp_path / "a.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]
+    )
     first = ingest_file(graph, path, a)
     before = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
     edges = graph.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
@@ -124,15 +159,33 @@ def test_reingest_is_a_no_op(graph: Graph, tmp_path: Path) -> None:
     assert node(graph, "Incident", a, "I1")["submission"] == first.submission  # type: ignore[index]
 
 
-def test_update_replaces_fields_and_edges_and_keeps_the_previous_version(graph: Graph, tmp_path: Path) -> None:
+def test_update_replaces_fields_and_edges_and_keeps_the_previous_version(
+    graph: Graph, tmp_path: Path
+) -> None:
     a = new_agency()
-    ingest_file(graph, write_jsonl(tmp_path / "1.jsonl", [
-        person(a, "P1"), person(a, "P2"), person(a, "P3"),
-        incident(a, "I1", ["P1"], ["P2"], harm_score=10, recorded_at="2025-03-02T00:00:00Z"),
-    ]), a)
-    report = ingest_file(graph, write_jsonl(tmp_path / "2.jsonl", [
-        incident(a, "I1", ["P1"], ["P3"], recorded_at="2025-03-05T00:00:00Z", category="threats"),
-    ]), a)
+    ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "1.jsonl",
+            [
+                person(a, "P1"),
+                person(a, "P2"),
+                person(a, "P3"),
+                incident(a, "I1", ["P1"], ["P2"], harm_score=10, recorded_at="2025-03-02T00:00:00Z"),
+            ],
+        ),
+        a,
+    )
+    report = ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "2.jsonl",
+            [
+                incident(a, "I1", ["P1"], ["P3"], recorded_at="2025-03-05T00:00:00Z", category="threats"),
+            ],
+        ),
+        a,
+    )
     assert report.writes.updated == 1
     i1 = node(graph, "Incident", a, "I1")
     assert i1 is not None
@@ -145,26 +198,50 @@ def test_update_replaces_fields_and_edges_and_keeps_the_previous_version(graph: 
 
 def test_a_stale_resubmission_does_not_overwrite_a_newer_record(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
-    ingest_file(graph, write_jsonl(tmp_path / "1.jsonl", [
-        person(a, "P1", family_name="Newer", recorded_at="2025-06-01T00:00:00Z")]), a)
-    report = ingest_file(graph, write_jsonl(tmp_path / "2.jsonl", [
-        person(a, "P1", family_name="Older", recorded_at="2024-01-01T00:00:00Z")]), a)
+    ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "1.jsonl", [person(a, "P1", family_name="Newer", recorded_at="2025-06-01T00:00:00Z")]
+        ),
+        a,
+    )
+    report = ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "2.jsonl", [person(a, "P1", family_name="Older", recorded_at="2024-01-01T00:00:00Z")]
+        ),
+        a,
+    )
     assert report.writes.stale == 1 and report.rejected == 0
     assert node(graph, "PersonRecord", a, "P1")["family_name"] == "Newer"  # type: ignore[index]
 
 
 def test_withdrawal_keeps_history_and_leaves_current_counts(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
-    ingest_file(graph, write_jsonl(tmp_path / "1.jsonl", [
-        person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]), a)
-    report = ingest_file(graph, write_jsonl(tmp_path / "2.jsonl", [
-        incident(a, "I1", ["P1"], ["P2"], deleted=True)]), a)
+    ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "1.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]
+        ),
+        a,
+    )
+    report = ingest_file(
+        graph, write_jsonl(tmp_path / "2.jsonl", [incident(a, "I1", ["P1"], ["P2"], deleted=True)]), a
+    )
     assert report.writes.withdrawn == 1
     i1 = node(graph, "Incident", a, "I1")
     assert i1 is not None and i1["deleted"] is True and i1["withdrawn_at"] is not None
     assert current(graph, a) == {"person": 2}
-    assert graph.read("MATCH (:Incident {key: $k})-[:PREVIOUS]->(v) RETURN count(v) AS n", k=f"{a}:I1")[0]["n"] == 1
-    assert graph.read("MATCH (:Incident {key: $k})-[r]->(:PersonRecord) RETURN count(r) AS n", k=f"{a}:I1")[0]["n"] == 2
+    assert (
+        graph.read("MATCH (:Incident {key: $k})-[:PREVIOUS]->(v) RETURN count(v) AS n", k=f"{a}:I1")[0]["n"]
+        == 1
+    )
+    assert (
+        graph.read("MATCH (:Incident {key: $k})-[r]->(:PersonRecord) RETURN count(r) AS n", k=f"{a}:I1")[0][
+            "n"
+        ]
+        == 2
+    )
     # re-submitting it without the flag reinstates it
     ingest_file(graph, write_jsonl(tmp_path / "3.jsonl", [incident(a, "I1", ["P1"], ["P2"])]), a)
     assert current(graph, a) == {"incident": 1, "person": 2}
@@ -177,28 +254,56 @@ def test_local_ids_are_isolated_between_agencies(graph: Graph, tmp_path: Path) -
     assert node(graph, "PersonRecord", police, "X1")["given_name"] == "Police"  # type: ignore[index]
     assert node(graph, "PersonRecord", health, "X1")["given_name"] == "Health"  # type: ignore[index]
     # health cannot reference police's person, even with the same local_id space
-    report = ingest_file(graph, write_jsonl(tmp_path / "h2.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health)
+    report = ingest_file(
+        graph, write_jsonl(tmp_path / "h2.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health
+    )
     assert [(r.field, r.line) for r in report.rejects] == [("victims[0]", 1)]
     ingest_file(graph, write_jsonl(tmp_path / "p2.jsonl", [person(police, "X2")]), police)
-    report = ingest_file(graph, write_jsonl(tmp_path / "h3.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health)
+    report = ingest_file(
+        graph, write_jsonl(tmp_path / "h3.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health
+    )
     assert report.rejected == 1  # X2 exists, but only for police
 
 
 def test_references_resolve_against_records_stored_earlier(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
     ingest_file(graph, write_jsonl(tmp_path / "1.jsonl", [person(a, "P1"), person(a, "P2")]), a)
-    report = ingest_file(graph, write_jsonl(tmp_path / "2.jsonl", [
-        {"type": "order", "agency": a, "local_id": "O1", "kind": "DVPO", "subject": "P1",
-         "protected": ["P2"], "start": "2025-01-01"}]), a)
+    report = ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "2.jsonl",
+            [
+                {
+                    "type": "order",
+                    "agency": a,
+                    "local_id": "O1",
+                    "kind": "DVPO",
+                    "subject": "P1",
+                    "protected": ["P2"],
+                    "start": "2025-01-01",
+                }
+            ],
+        ),
+        a,
+    )
     assert report.rejected == 0
-    rows = graph.read("MATCH (o:ProtectiveOrder {key: $k})-[r]->(p) RETURN type(r) AS t ORDER BY t", k=f"{a}:O1")
+    rows = graph.read(
+        "MATCH (o:ProtectiveOrder {key: $k})-[r]->(p) RETURN type(r) AS t ORDER BY t", k=f"{a}:O1"
+    )
     assert [r["t"] for r in rows] == ["PROTECTS", "SUBJECT"]
 
 
 def test_same_key_twice_in_one_file_keeps_the_last(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
-    report = ingest_file(graph, write_jsonl(tmp_path / "1.jsonl", [
-        person(a, "P1", family_name="First"), person(a, "P1", family_name="Second")]), a, batch_size=10)
+    report = ingest_file(
+        graph,
+        write_jsonl(
+            tmp_path / "1.jsonl",
+            [person(a, "P1", family_name="First"), person(a, "P1", family_name="Second")],
+        ),
+        a,
+        batch_size=10,
+    )
     assert (report.writes.created, report.writes.updated) == (1, 1)
     assert node(graph, "PersonRecord", a, "P1")["family_name"] == "Second"  # type: ignore[index]
 
