@@ -1,15 +1,16 @@
 """Ingest of one partner submission (a JSON Lines file in the partner record format).
 
-Two passes over the file keep memory flat whatever its size:
+The file is read in passes so that memory holds keys and line numbers, never the records:
 
-1. every line is decoded and validated against the format; valid person records are written at
-   once and their local_ids remembered;
-2. the other valid lines are read again, their references checked against the same agency's
-   person records (in this file or already stored) and written.
+1. every line is decoded and validated against the format; the last valid line of each record
+   (type, local_id) and the person local_ids are remembered;
+2. those person lines are read again and written;
+3. the other lines are read again, their references checked against the same agency's person
+   records (in this file or already stored) and written.
 
-Persons go first so that every edge finds its person. Validation overlaps with writing: batches go
-to a single writer thread through a short queue, in order. A rejected line never stops the lines
-around it from being written.
+Persons go first so that every edge finds its person. Building rows overlaps with writing:
+batches go to a single writer thread through a short queue, in order. A rejected line never stops
+the lines around it from being written.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class IngestReport:
     lines: int = 0
     accepted: int = 0
     rejected: int = 0
+    superseded: int = 0  # valid lines followed by a later line for the same record
     writes: WriteCounts = field(default_factory=WriteCounts)
     rejects: list[Reject] = field(default_factory=list)
 
@@ -73,6 +75,7 @@ class IngestReport:
             "lines": self.lines,
             "accepted": self.accepted,
             "rejected": self.rejected,
+            "superseded": self.superseded,
             "created": w.created,
             "updated": w.updated,
             "unchanged": w.unchanged,
@@ -105,12 +108,13 @@ def ingest_file(
     ingest = _Ingest(graph, agency, validator or RecordValidator(), report, batch_size, now)
     records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
     size = path.stat().st_size
-    with handle, _Writer(graph, report, now) as writer:
+    with handle:
         with progress("checking", size) as bar:
-            later = ingest.first_pass(handle, writer, bar)
-        handle.seek(0)
-        with progress("linking", len(later)) as bar:
-            ingest.second_pass(handle, later, writer, bar)
+            persons, others = ingest.first_pass(handle, bar)
+        with _Writer(graph, report, now) as writer, progress("writing", len(persons) + len(others)) as bar:
+            for numbers in (persons, others):  # persons first: every edge then finds its person
+                handle.seek(0)
+                ingest.write_pass(handle, numbers, writer, bar)
     report.rejects.sort(key=lambda r: r.line)
     report.rejected = len(report.rejects)
     report.accepted = report.lines - report.rejected
@@ -142,25 +146,30 @@ class _Ingest:
         self.people: set[str] = set()  # person local_ids valid in this file
         self.known: dict[str, bool] = {}  # person keys looked up in the store
 
-    def first_pass(self, handle: BinaryIO, writer: _Writer, bar: Progress) -> list[int]:
-        """Validate every line and write the persons; return the other valid lines' numbers."""
-        later: list[int] = []
-        batches = _Batches(writer, self.batch_size)
+    def first_pass(self, handle: BinaryIO, bar: Progress) -> tuple[list[int], list[int]]:
+        """Validate every line; return the numbers of the person and other lines to write.
+
+        Only the last valid line for a key is written: it is the record's state at the end of the
+        submission, and writing it alone makes a re-run of the same file a no-op.
+        """
+        last: dict[tuple[str, str], int] = {}
         for number, raw in _lines(handle, bar):
             self.report.lines += 1
             record = self._valid(number, raw)
-            if record is None:
-                continue
-            if record["type"] == PERSON.name:
-                self.people.add(record["local_id"])
-                batches.add(self._row(record))
-            else:
-                later.append(number)
-        batches.flush()
-        return later
+            if record is not None:
+                last[(record["type"], record["local_id"])] = number
+                if record["type"] == PERSON.name:
+                    self.people.add(record["local_id"])
+        self.report.superseded = self.report.lines - len(self.report.rejects) - len(last)
+        persons = sorted(n for (kind, _), n in last.items() if kind == PERSON.name)
+        others = sorted(n for (kind, _), n in last.items() if kind != PERSON.name)
+        return persons, others
 
-    def second_pass(self, handle: BinaryIO, later: list[int], writer: _Writer, bar: Progress) -> None:
-        wanted = iter(later)
+    def write_pass(self, handle: BinaryIO, numbers: list[int], writer: _Writer, bar: Progress) -> None:
+        """Write the given lines in batches, checking references a chunk at a time."""
+        if not numbers:
+            return
+        wanted = iter(numbers)
         target = next(wanted, None)
         chunk: list[tuple[int, dict[str, Any]]] = []
         batches = _Batches(writer, self.batch_size)
@@ -169,12 +178,12 @@ class _Ingest:
                 continue
             target = next(wanted, None)
             chunk.append((number, json.loads(raw)))
-            if len(chunk) >= self.batch_size:
+            if len(chunk) >= self.batch_size or target is None:
                 self._link_chunk(chunk, batches)
                 bar.update(len(chunk))
                 chunk = []
-        self._link_chunk(chunk, batches)
-        bar.update(len(chunk))
+            if target is None:
+                break
         batches.flush()
 
     def _link_chunk(self, chunk: list[tuple[int, dict[str, Any]]], batches: _Batches) -> None:
@@ -192,13 +201,12 @@ class _Ingest:
             if problem:
                 self.report.rejects.append(Reject(number, *problem))
             else:
-                batches.add(self._row(record))
+                batches.add(build_row(record, self.agency, self.validator))
 
     def _unresolved(self, record: dict[str, Any]) -> tuple[str, str] | None:
         for name in RECORD_TYPES[record["type"]].references:
             value = record.get(name)
-            refs = value if isinstance(value, list) else [] if value is None else [value]
-            for index, ref in enumerate(refs):
+            for index, ref in enumerate(_as_list(value)):
                 if ref not in self.people and not self.known.get(record_key(self.agency, ref)):
                     where = f"{name}[{index}]" if isinstance(value, list) else name
                     return (where, f"no person record {ref!r} from {self.agency} in this file or the hub")
@@ -220,50 +228,49 @@ class _Ingest:
             return None
         return dict(record)
 
-    def _row(self, record: dict[str, Any]) -> Row:
-        kind = RECORD_TYPES[record["type"]]
-        source = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        props: dict[str, Any] = {"agency": self.agency, "local_id": record["local_id"], "source": source}
-        dates = self.validator.date_fields(kind.name)
-        datetimes = self.validator.datetime_fields(kind.name)
-        for name, value in record.items():
-            if name in PROVENANCE or name in ("type", "identifiers"):
-                continue
-            if name in dates:
-                props[name] = parse_date(value)
-            elif name in datetimes:
-                props[name] = parse_datetime(value)
-            elif name in self.validator.known_fields(kind.name):
-                props[name] = _graph_value(value)
-        for name in LIFTED_IDENTIFIERS:
-            value = (record.get("identifiers") or {}).get(name)
-            if value is not None:
-                props[name] = value
-        refs = [
-            (rel, record_key(self.agency, ref))
-            for name, rel in kind.references.items()
-            for ref in (record.get(name) if isinstance(record.get(name), list) else [record.get(name)])
-            if ref is not None
-        ]
-        recorded = record.get("recorded_at")
-        return Row(
-            kind=kind,
-            key=record_key(self.agency, record["local_id"]),
-            props=props,
-            refs=refs,
-            hash=hashlib.sha256(source.encode()).hexdigest(),
-            recorded_at=parse_datetime(recorded) if recorded else None,
-            deleted=record.get("deleted") is True,
-        )
+
+def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -> Row:
+    """A valid partner record as graph properties, person references and provenance."""
+    kind = RECORD_TYPES[record["type"]]
+    source = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    props: dict[str, Any] = {"agency": agency, "local_id": record["local_id"], "source": source}
+    dates, datetimes = validator.date_fields(kind.name), validator.datetime_fields(kind.name)
+    known = validator.known_fields(kind.name)
+    for name, value in record.items():
+        if name in PROVENANCE or name in ("type", "identifiers") or name not in known:
+            continue  # unknown fields are kept in `source` only: they could clash or be maps
+        if name in dates:
+            props[name] = parse_date(value)
+        elif name in datetimes:
+            props[name] = parse_datetime(value)
+        else:
+            props[name] = _graph_value(value)
+    identifiers = record.get("identifiers") or {}
+    props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
+    refs = [
+        (rel, record_key(agency, ref))
+        for name, rel in kind.references.items()
+        for ref in _as_list(record.get(name))
+    ]
+    recorded = record.get("recorded_at")
+    return Row(
+        kind=kind,
+        key=record_key(agency, record["local_id"]),
+        props=props,
+        refs=refs,
+        hash=hashlib.sha256(source.encode()).hexdigest(),
+        recorded_at=parse_datetime(recorded) if recorded else None,
+        deleted=record.get("deleted") is True,
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _references(record: dict[str, Any]) -> Iterator[str]:
     for name in RECORD_TYPES[record["type"]].references:
-        value = record.get(name)
-        if isinstance(value, list):
-            yield from value
-        elif value is not None:
-            yield value
+        yield from _as_list(record.get(name))
 
 
 def _graph_value(value: Any) -> Any:
@@ -301,30 +308,24 @@ def _has_lone_surrogate(raw: bytes) -> bool:
 
 
 class _Batches:
-    """Per-type buffers of distinct keys; a repeated key flushes first so file order is kept."""
+    """Per-type buffers, each sent to the writer when full."""
 
     def __init__(self, writer: _Writer, size: int) -> None:
         self.writer, self.size = writer, size
         self.rows: dict[str, list[Row]] = {}
-        self.keys: dict[str, set[str]] = {}
 
     def add(self, row: Row) -> None:
-        name = row.kind.name
-        if row.key in self.keys.setdefault(name, set()):
-            self._flush(name)
-        self.rows.setdefault(name, []).append(row)
-        self.keys[name].add(row.key)
-        if len(self.rows[name]) >= self.size:
-            self._flush(name)
+        rows = self.rows.setdefault(row.kind.name, [])
+        rows.append(row)
+        if len(rows) >= self.size:
+            self.writer.put(rows)
+            self.rows[row.kind.name] = []
 
     def flush(self) -> None:
-        for name in list(self.rows):
-            self._flush(name)
-
-    def _flush(self, name: str) -> None:
-        if self.rows.get(name):
-            self.writer.put(self.rows[name])
-        self.rows[name], self.keys[name] = [], set()
+        for rows in self.rows.values():
+            if rows:
+                self.writer.put(rows)
+        self.rows = {}
 
 
 class _Writer:

@@ -22,7 +22,15 @@ IDVA = "harbour-idva"
 SCHOOLS = "stockton-schools"
 AGENCIES = (POLICE, PROBATION, NHS, CHILDRENS, HOUSING, IDVA, SCHOOLS)
 
-_PREFIX = {POLICE: "CP", PROBATION: "PNE", NHS: "TNHS", CHILDRENS: "SCC", HOUSING: "TH", IDVA: "HI", SCHOOLS: "SCH"}
+_PREFIX = {
+    POLICE: "CP",
+    PROBATION: "PNE",
+    NHS: "TNHS",
+    CHILDRENS: "SCC",
+    HOUSING: "TH",
+    IDVA: "HI",
+    SCHOOLS: "SCH",
+}
 _KIND = {
     "person": "P",
     "incident": "INC",

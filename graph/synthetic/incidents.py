@@ -31,9 +31,7 @@ CATEGORIES: dict[str, tuple[float, float, float]] = {
     "other": (1, 1.5, 2),
 }
 _NAMES = tuple(CATEGORIES)
-_CUM = [
-    [sum(CATEGORIES[c][k] for c in _NAMES[: i + 1]) for i in range(len(_NAMES))] for k in range(3)
-]
+_CUM = [[sum(CATEGORIES[c][k] for c in _NAMES[: i + 1]) for i in range(len(_NAMES))] for k in range(3)]
 
 CRIME_RATE = {
     "physical": 0.85, "coercive_control": 0.5, "threats": 0.6, "emotional_psychological": 0.15,
@@ -54,7 +52,8 @@ OFFENCES: dict[str, list[tuple[str, float, float, float]]] = {
     "criminal_damage": [("Criminal damage", 1, 20, 1)],
     "sexual": [("Sexual assault", 400, 1100, 3), ("Rape", 1825, 3000, 1)],
     "non_fatal_strangulation": [("Non-fatal strangulation (s75A SCA 2015)", 730, 1460, 1)],
-    "breach_of_order": [("Breach of non-molestation order", 90, 365, 1), ("Breach of restraining order", 90, 365, 1)],
+    "breach_of_order": [("Breach of non-molestation order", 90, 365, 1),
+                        ("Breach of restraining order", 90, 365, 1)],
     "economic": [("Fraud by abuse of position", 30, 180, 1), ("Theft", 5, 30, 2)],
     "honour_based": [("Forced marriage", 700, 1500, 1), ("Threats to kill", 365, 1095, 1)],
     "other": [("Theft", 5, 30, 1)],
@@ -66,7 +65,13 @@ _DASH_BONUS = {"non_fatal_strangulation": 7, "sexual": 6, "stalking_harassment":
 _OUTCOMES_CRIME = (("arrest", 25), ("charge", 14), ("conviction", 12), ("caution", 4), ("summons", 3),
                    ("no_further_action", 21), ("victim_declined", 21))  # fmt: skip
 _OUTCOMES_NONCRIME = (("none", 70), ("no_further_action", 20), ("victim_declined", 10))
-_OUTCOMES_YOUNG = (("none", 30), ("no_further_action", 30), ("arrest", 10), ("caution", 5), ("victim_declined", 25))
+_OUTCOMES_YOUNG = (
+    ("none", 30),
+    ("no_further_action", 30),
+    ("arrest", 10),
+    ("caution", 5),
+    ("victim_declined", 25),
+)
 
 
 def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:

@@ -46,7 +46,8 @@ class Emitter:
                     seen.setdefault(inc.victim, []).append(inc.at.date())
         split: dict[str, dt.date] = {}
         for pid, days in seen.items():
-            later = sorted(d for d in days if d > min(days))
+            # at least two days after the first police incident, which is recorded within hours
+            later = sorted(d for d in days if d > min(days) + DAY)
             if later and (self.rng.random() < 0.07 or not split):
                 split[pid] = self.rng.choice(later)
         return split
@@ -91,9 +92,9 @@ class Emitter:
                 ids["pnc_id"] = p.pnc
             if p.ni and r() < 0.6:
                 ids["ni_number"] = p.ni
-        elif code == NHS and r() < (0.3 if hearsay else 0.97):
-            ids["nhs_number"] = p.nhs
-        elif code == "stockton-childrens" and r() < (0.6 if p.child else 0.3):
+        elif (code == NHS and r() < (0.3 if hearsay else 0.97)) or (
+            code == "stockton-childrens" and r() < (0.6 if p.child else 0.3)
+        ):
             ids["nhs_number"] = p.nhs
         elif code == "thirteen-housing" and p.ni and not hearsay and r() < 0.6:
             ids["ni_number"] = p.ni
@@ -115,7 +116,7 @@ class Emitter:
 
     def link_bond(self, code: str, inc: Incident, perp_l: str, vic_l: str, at: dt.datetime) -> None:
         """The relationship between perpetrator and victim as ``code`` knows it at ``at``; a partner
-        who has since separated is re-submitted as an ex-partner (an update)."""
+        who has since separated is sometimes re-submitted as an ex-partner (an update)."""
         bond = self.world.bonds[inc.bond]
         book = self.books[code]
         a, b = (perp_l, vic_l) if bond.a == inc.perp else (vic_l, perp_l)
@@ -126,11 +127,25 @@ class Emitter:
         existing = book.links.get((a, b))
         if existing is None:
             start = bond.start if self.rng.random() < 0.7 else None
-            self.link(code, a, b, "ex_partner" if ended else "intimate_partner", at, start=start, end=bond.end if ended else None)
-        elif ended and book.latest[("relationship", existing)]["kind"] == "intimate_partner":
+            self.link(
+                code,
+                a,
+                b,
+                "ex_partner" if ended else "intimate_partner",
+                at,
+                start=start,
+                end=bond.end if ended else None,
+            )
+        elif (
+            ended
+            and book.latest[("relationship", existing)]["kind"] == "intimate_partner"
+            and self.rng.random() < 0.25  # systems often leave a relationship as first recorded
+        ):
             assert bond.end is not None
             book.revise("relationship", existing, at, {"kind": "ex_partner", "end": bond.end.isoformat()})
-            self.updates.append({"agency": code, "type": "relationship", "local_id": existing, "fields": ["end", "kind"]})
+            self.updates.append(
+                {"agency": code, "type": "relationship", "local_id": existing, "fields": ["end", "kind"]}
+            )
 
     def link_parents(self, code: str, child: str, child_l: str, at: dt.datetime) -> None:
         for parent in self.people[child].parents:
@@ -177,7 +192,9 @@ class Emitter:
     def incident(self, inc: Incident) -> None:
         code = inc.recorder
         book = self.books[code]
-        delay = dt.timedelta(minutes=self.rng.randint(20, 600)) if code == POLICE else self.rng.randint(1, 40) * DAY
+        # police record within hours; other agencies hear of it days or weeks later
+        minutes = self.rng.randint(20, 600) if code == POLICE else self.rng.randint(1 * 1440, 40 * 1440)
+        delay = dt.timedelta(minutes=minutes)
         at = self.clip(inc.at + delay)
         perp_l = self.person(code, inc.perp, at, hearsay=code != POLICE and not inc.adolescent)
         vic_l = self.person(code, inc.victim, at)
@@ -218,7 +235,9 @@ class Emitter:
             if twin and twin.school:
                 p.school = twin.school  # twins go to the same school
             else:
-                p.school = self.rng.choice(PRIMARY_SCHOOLS if years_between(p.dob, sept) <= 10 else SECONDARY_SCHOOLS)
+                p.school = self.rng.choice(
+                    PRIMARY_SCHOOLS if years_between(p.dob, sept) <= 10 else SECONDARY_SCHOOLS
+                )
             p.add_role("pupil")
             at = self.clip(rand_time(self.rng, rand_date(self.rng, roll_from, self.world.as_of - DAY)))
             self.person(SCHOOLS, pid, at)

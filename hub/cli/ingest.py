@@ -47,7 +47,8 @@ def command(settings: Settings, file: Path, agency: str, fmt: str, batch_size: i
 def _text(report: IngestReport) -> str:
     s = report.summary()
     return (
-        f"{s['file']}: {s['lines']} lines, {s['accepted']} accepted, {s['rejected']} rejected; "
+        f"{s['file']}: {s['lines']} lines, {s['accepted']} accepted, {s['rejected']} rejected, "
+        f"{s['superseded']} superseded by a later line; "
         f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
         f"{s['stale']} stale, {s['withdrawn']} withdrawn (submission {s['submission']})"
     )

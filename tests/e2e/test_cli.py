@@ -13,7 +13,7 @@ def test_ingest_exit_codes_and_messages(data_dir: Path, server: str, tmp_path: P
     good = write_jsonl(tmp_path / "good.jsonl", [{"type": "person", "agency": a, "local_id": "P1"}])
     result = run_hub(data_dir, "ingest", str(good), "--agency", a)
     assert result.returncode == 0, result.stderr
-    assert "1 lines, 1 accepted, 0 rejected; 1 created" in result.stdout
+    assert "1 lines, 1 accepted, 0 rejected, 0 superseded by a later line; 1 created" in result.stdout
 
     mixed = write_jsonl(
         tmp_path / "mixed.jsonl",

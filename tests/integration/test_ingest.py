@@ -304,7 +304,7 @@ def test_same_key_twice_in_one_file_keeps_the_last(graph: Graph, tmp_path: Path)
         a,
         batch_size=10,
     )
-    assert (report.writes.created, report.writes.updated) == (1, 1)
+    assert (report.writes.created, report.writes.updated, report.superseded) == (1, 0, 1)
     assert node(graph, "PersonRecord", a, "P1")["family_name"] == "Second"  # type: ignore[index]
 
 

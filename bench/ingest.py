@@ -1,0 +1,116 @@
+"""Ingest benchmark: the hub's ingest against raw batched Cypher writes of the same data, same run.
+
+    python -m bench.ingest [--records 100000] [--rounds 1]
+
+1. Generates the synthetic multi-agency set at about ``--records`` records.
+2. Baseline: the same nodes and edges (identical properties, built before the clock starts) written
+   with plain ``UNWIND ... CREATE`` batches on a fresh embedded graph with the same indexes. No
+   validation, no idempotency, no versions, no reference checks: the database's raw write rate.
+3. Hub: ``hub ingest`` of every agency file, end to end (read, validate, check references,
+   convert, MERGE idempotently, provenance), on another fresh embedded graph.
+
+Prints records/s for both and the ratio hub / baseline. Target: at least 0.7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from graph.ingest import build_row, ingest_file
+from graph.model import PERSON
+from graph.records import Row
+from graph.store import Graph, GraphConfig, open_graph
+from graph.synthetic import SeedSpec, generate
+from graph.validation import RecordValidator
+
+RECORDS_PER_PERPETRATOR_GUESS = 33
+
+
+def build_rows(files: dict[str, Path]) -> list[Row]:
+    """Persons first, as the hub writes them, so edges always find their person."""
+    validator = RecordValidator()
+    rows: list[Row] = []
+    for agency, path in sorted(files.items()):
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        latest = {(r["type"], r["local_id"]): r for r in lines}  # the raw write keeps one node per key
+        people = [build_row(r, agency, validator) for r in latest.values() if r["type"] == PERSON.name]
+        others = [build_row(r, agency, validator) for r in latest.values() if r["type"] != PERSON.name]
+        rows += people + others
+    return rows
+
+
+def raw_write(graph: Graph, rows: list[Row], batch: int = 2000) -> None:
+    now = dt.datetime.now(dt.UTC)
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        by_label: dict[str, list[Row]] = {}
+        for row in chunk:
+            by_label.setdefault(row.kind.label, []).append(row)
+        for label, group in by_label.items():
+            props = [dict(r.props, key=r.key, hash=r.hash, ingested_at=now) for r in group]
+            pairs: dict[str, list[list[str]]] = {}
+            for r in group:
+                for rel, person in r.refs:
+                    pairs.setdefault(rel, []).append([r.key, person])
+
+            def work(tx, label=label, props=props, pairs=pairs):  # type: ignore[no-untyped-def]
+                tx.run(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r", rows=props).consume()
+                for rel, p in pairs.items():
+                    tx.run(
+                        f"UNWIND $pairs AS p MATCH (n:{label} {{key: p[0]}}) "
+                        f"MATCH (m:{PERSON.label} {{key: p[1]}}) CREATE (n)-[:{rel}]->(m)",
+                        pairs=p,
+                    ).consume()
+
+            graph.transaction(work)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        root = Path(tmp)
+        spec = SeedSpec(seed=11, perpetrators=max(1, args.records // RECORDS_PER_PERPETRATOR_GUESS),
+                        as_of=dt.date(2026, 11, 1))
+        seed = generate(spec, root / "seed")
+        print(f"data: {seed.records} records in {len(seed.files)} agency files")
+        rows = build_rows(seed.files)
+        raw_rates, hub_rates = [], []
+        for round_ in range(args.rounds):
+            with open_graph(GraphConfig(data_dir=root / f"raw-{round_}")) as graph:
+                started = time.perf_counter()
+                raw_write(graph, rows)
+                raw_rates.append(len(rows) / (time.perf_counter() - started))
+            with open_graph(GraphConfig(data_dir=root / f"hub-{round_}")) as graph:
+                started = time.perf_counter()
+                lines = 0
+                for agency, path in sorted(seed.files.items()):
+                    report = ingest_file(graph, path, agency)
+                    assert report.rejected == 0, report.rejects[:3]
+                    lines += report.lines
+                hub_rates.append(lines / (time.perf_counter() - started))
+            print(f"round {round_ + 1}: raw {raw_rates[-1]:,.0f} rows/s, hub {hub_rates[-1]:,.0f} records/s")
+    raw, hub = max(raw_rates), max(hub_rates)
+    print(f"\nmachine: {platform.machine()}, {_cores()} cores; {dt.date.today()}")
+    print(f"baseline raw batched Cypher : {raw:>10,.0f} rows/s")
+    print(f"hub ingest (end to end)     : {hub:>10,.0f} records/s")
+    print(f"ratio hub / baseline        : {hub / raw:>10.2f}  (target >= 0.70)")
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    main()
