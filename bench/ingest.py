@@ -79,8 +79,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         root = Path(tmp)
-        spec = SeedSpec(seed=11, perpetrators=max(1, args.records // RECORDS_PER_PERPETRATOR_GUESS),
-                        as_of=dt.date(2026, 11, 1))
+        spec = SeedSpec(
+            seed=11,
+            perpetrators=max(1, args.records // RECORDS_PER_PERPETRATOR_GUESS),
+            as_of=dt.date(2026, 11, 1),
+        )
         seed = generate(spec, root / "seed")
         print(f"data: {seed.records} records in {len(seed.files)} agency files")
         rows = build_rows(seed.files)

@@ -151,22 +151,20 @@ def release(data_dir: Path, server: EmbeddedServer) -> None:
         server._lock_fd = None
 
 
-def _start(
-    paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float
-) -> EmbeddedServer:
+def _start(paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float) -> EmbeddedServer:
     _stop_survivor(paths)
     paths.root.mkdir(parents=True, exist_ok=True)
     bolt_port, http_port = _free_port(), _free_port()
     command = _command(paths, bolt_port=bolt_port, http_port=http_port, heap=heap)
     with open(paths.log, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(
             command,
             cwd=paths.root,  # ArcadeDB writes log/ under its working directory
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C at the terminal reaches us, and we stop it in order
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - runs before exec, no threads involved
+            preexec_fn=_die_with_parent,
         )
     info = ServerInfo(process.pid, bolt_port, http_port, os.getpid(), role)
     _write_state(paths, info)
@@ -233,9 +231,12 @@ def _write_private(path: Path, text: str) -> None:
 def _ready(info: ServerInfo, password: str) -> bool:
     """Bolt listens before the database exists on a first start: only a real query proves readiness."""
     try:
-        with neo4j.GraphDatabase.driver(
-            info.uri, auth=(USER, password), connection_timeout=2, max_connection_pool_size=1
-        ) as driver, driver.session(database=DATABASE) as session:
+        with (
+            neo4j.GraphDatabase.driver(
+                info.uri, auth=(USER, password), connection_timeout=2, max_connection_pool_size=1
+            ) as driver,
+            driver.session(database=DATABASE) as session,
+        ):
             session.run("RETURN 1 AS ok").consume()  # auto-commit: no retries, fails fast
         return True
     except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):

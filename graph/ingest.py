@@ -188,10 +188,7 @@ class _Ingest:
 
     def _link_chunk(self, chunk: list[tuple[int, dict[str, Any]]], batches: _Batches) -> None:
         unknown = {
-            record_key(self.agency, ref)
-            for _, record in chunk
-            for ref in _references(record)
-            if ref not in self.people
+            record_key(self.agency, ref) for _, record in chunk for ref in _references(record) if ref not in self.people
         } - self.known.keys()
         if unknown:
             found = records.existing_people(self.graph, sorted(unknown))
@@ -248,9 +245,7 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     identifiers = record.get("identifiers") or {}
     props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
     refs = [
-        (rel, record_key(agency, ref))
-        for name, rel in kind.references.items()
-        for ref in _as_list(record.get(name))
+        (rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))
     ]
     recorded = record.get("recorded_at")
     return Row(
@@ -331,11 +326,9 @@ class _Batches:
 class _Writer:
     """One thread writing batches in order, so that the next batch is validated while one is written."""
 
-    _DONE: list[Row] = []
-
     def __init__(self, graph: Graph, report: IngestReport, now: dt.datetime) -> None:
         self.graph, self.report, self.now = graph, report, now
-        self.queue: queue.Queue[list[Row]] = queue.Queue(maxsize=4)
+        self.queue: queue.Queue[list[Row] | None] = queue.Queue(maxsize=4)  # None: no more batches
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
 
@@ -344,7 +337,7 @@ class _Writer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.queue.put(self._DONE)
+        self.queue.put(None)
         self.thread.join()
         if self.error is not None and exc[0] is None:
             raise self.error
@@ -355,7 +348,7 @@ class _Writer:
         self.queue.put(rows)
 
     def _run(self) -> None:
-        while (rows := self.queue.get()) is not self._DONE:
+        while (rows := self.queue.get()) is not None:
             if self.error is not None:
                 continue  # drain so the producer never blocks
             try:

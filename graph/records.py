@@ -86,9 +86,7 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
             keys=keys,
             now=now,
         ).consume()
-        tx.run(
-            f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[e]->(:{PERSON.label}) DELETE e", keys=keys
-        ).consume()
+        tx.run(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[e]->(:{PERSON.label}) DELETE e", keys=keys).consume()
     writes = [_props(row, stored.get(row.key), submission=submission, now=now) for row in new + changed]
     if writes:
         tx.run(f"UNWIND $rows AS r MERGE (n:{label} {{key: r.key}}) SET n = r", rows=writes).consume()
@@ -143,9 +141,7 @@ def _link(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:
 
 
 def existing_people(graph: Graph, keys: list[str]) -> set[str]:
-    rows = graph.read(
-        f"UNWIND $keys AS k MATCH (p:{PERSON.label} {{key: k}}) RETURN p.key AS key", keys=keys
-    )
+    rows = graph.read(f"UNWIND $keys AS k MATCH (p:{PERSON.label} {{key: k}}) RETURN p.key AS key", keys=keys)
     return {row["key"] for row in rows}
 
 

@@ -47,16 +47,10 @@ class RecordValidator:
             name: Draft202012Validator(branch, format_checker=checker) for name, branch in self._branches(schema)
         }
         strict = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in _FORMAT_HINTS}
-        self._fast = {
-            name: fastjsonschema.compile(branch, formats=strict) for name, branch in self._branches(schema)
-        }
+        self._fast = {name: fastjsonschema.compile(branch, formats=strict) for name, branch in self._branches(schema)}
         self.types = tuple(self._by_type)
-        self._date_fields = {
-            name: _format_fields(branch, "date") for name, branch in self._branches(schema)
-        }
-        self._datetime_fields = {
-            name: _format_fields(branch, "date-time") for name, branch in self._branches(schema)
-        }
+        self._date_fields = {name: _format_fields(branch, "date") for name, branch in self._branches(schema)}
+        self._datetime_fields = {name: _format_fields(branch, "date-time") for name, branch in self._branches(schema)}
         self._known = {name: frozenset(branch["properties"]) for name, branch in self._branches(schema)}
 
     @staticmethod
@@ -67,8 +61,7 @@ class RecordValidator:
         if not isinstance(record, dict):
             return ("(line)", f"must be a JSON object, not {_json_type(record)}")
         kind = record.get("type")
-        validator = self._by_type.get(kind) if isinstance(kind, str) else None
-        if validator is None:
+        if not isinstance(kind, str) or kind not in self._by_type:
             if "type" not in record:
                 return ("type", "is required")
             return ("type", f"must be one of {', '.join(self.types)}")
@@ -76,7 +69,7 @@ class RecordValidator:
             self._fast[kind](record)
             return None
         except fastjsonschema.JsonSchemaException:
-            error = best_match(validator.iter_errors(record))
+            error = best_match(self._by_type[kind].iter_errors(record))
         return None if error is None else _describe(error)
 
     def date_fields(self, kind: str) -> tuple[str, ...]:

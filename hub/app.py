@@ -25,7 +25,7 @@ from hub.settings import Settings
 log = logging.getLogger("hub")
 
 
-class _GraphQL(GraphQL):  # type: ignore[type-arg]
+class _GraphQL(GraphQL[dict[str, Any], None]):
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"request": request, "response": response, "graph": request.app.state.graph}
 

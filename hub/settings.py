@@ -38,7 +38,9 @@ class Settings:
         uri = env.get("NEO4J_URI") or None
         password = env.get("NEO4J_PASSWORD")
         if uri and not password:
-            raise SettingsError("NEO4J_URI is set but NEO4J_PASSWORD is not: set both, or neither for the embedded graph")
+            raise SettingsError(
+                "NEO4J_URI is set but NEO4J_PASSWORD is not: set both, or neither for the embedded graph"
+            )
         try:
             port = int(env.get("HUB_PORT", "8000"))
         except ValueError as exc:

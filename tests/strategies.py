@@ -37,9 +37,7 @@ _KNOWN = {
     "title",
     "description",
 }
-_json_scalar = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-)
+_json_scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
 _json = st.recursive(
     _json_scalar,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
@@ -77,9 +75,7 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.integers(min_value=low) | st.floats(min_value=low, allow_nan=False, allow_infinity=False)
     if kind == "array":
         items = from_schema(schema["items"])
-        return st.lists(
-            items, min_size=schema.get("minItems", 0), max_size=4, unique=schema.get("uniqueItems", False)
-        )
+        return st.lists(items, min_size=schema.get("minItems", 0), max_size=4, unique=schema.get("uniqueItems", False))
     if kind == "object" or "properties" in schema:
         return _object(schema)
     raise NotImplementedError(f"schema not generated: {schema}")

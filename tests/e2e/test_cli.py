@@ -34,9 +34,7 @@ def test_ingest_exit_codes_and_messages(data_dir: Path, server: str, tmp_path: P
     assert "agency code" in result.stderr
 
 
-def test_stats_counts_current_records_per_agency_and_type(
-    data_dir: Path, server: str, tmp_path: Path
-) -> None:
+def test_stats_counts_current_records_per_agency_and_type(data_dir: Path, server: str, tmp_path: Path) -> None:
     a = new_agency()
     path = write_jsonl(
         tmp_path / "a.jsonl",

@@ -25,9 +25,7 @@ def test_graphql_serves_metadata_only(server: str) -> None:
     assert body["data"]["hub"]["graphEngine"] == "arcadedb"
     assert "incident" in body["data"]["hub"]["recordTypes"]
     # the root type has nothing that could carry personal data yet
-    fields = httpx.post(
-        f"{server}/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}
-    ).json()
+    fields = httpx.post(f"{server}/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
     names = {f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]}
     assert names == {"hub", "_service"}
 

@@ -134,12 +134,8 @@ def test_a_cli_command_uses_the_server_of_a_running_hub_serve(tmp_path: Path) ->
 def test_cli_commands_on_the_same_data_dir_take_turns(tmp_path: Path) -> None:
     env = hub_env(tmp_path)
     hub = str(Path(sys.executable).parent / "hub")
-    first = subprocess.Popen(
-        [hub, "stats"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    second = subprocess.Popen(
-        [hub, "stats"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    first = subprocess.Popen([hub, "stats"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen([hub, "stats"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for process in (first, second):
         out, err = process.communicate(timeout=180)
         assert process.returncode == 0, err

@@ -17,9 +17,7 @@ def person(agency: str, local_id: str, **fields: Any) -> dict[str, Any]:
     return {"type": "person", "agency": agency, "local_id": local_id, **fields}
 
 
-def incident(
-    agency: str, local_id: str, perps: list[str], victims: list[str], **fields: Any
-) -> dict[str, Any]:
+def incident(agency: str, local_id: str, perps: list[str], victims: list[str], **fields: Any) -> dict[str, Any]:
     return {
         "type": "incident",
         "agency": agency,
@@ -33,9 +31,7 @@ def incident(
 
 
 def node(graph: Graph, label: str, agency: str, local_id: str) -> dict[str, Any] | None:
-    rows = graph.read(
-        f"MATCH (n:{label} {{key: $key}}) RETURN properties(n) AS p", key=f"{agency}:{local_id}"
-    )
+    rows = graph.read(f"MATCH (n:{label} {{key: $key}}) RETURN properties(n) AS p", key=f"{agency}:{local_id}")
     return rows[0]["p"] if rows else None
 
 
@@ -51,9 +47,7 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
         tmp_path / "a.jsonl",
         [
             incident(a, "I1", ["P1"], ["P2"], children_present=["C1"], harm_score=120),  # before its people
-            person(
-                a, "P1", given_name="Dale", dob="1984-07-09", identifiers={"pnc_id": "14/000001Q", "x": "y"}
-            ),
+            person(a, "P1", given_name="Dale", dob="1984-07-09", identifiers={"pnc_id": "14/000001Q", "x": "y"}),
             person(a, "P2", given_name="Mia", recorded_at="2025-03-02T08:00:00+01:00"),
             person(a, "C1", given_name="Ava", dob="2016-01-05"),
             {
@@ -138,16 +132,14 @@ def test_invalid_lines_are_reported_and_do_not_stop_their_neighbours(graph: Grap
     assert "'NOPE'" in found[(7, "victims[0]")]
     assert "is required" in found[(9, "occurred_at")]
     assert "female" in found[(10, "gender")]
-    assert [r.format("f.jsonl") for r in report.rejects][0] == "f.jsonl:2: dob: not a valid date (YYYY-MM-DD)"
+    assert report.rejects[0].format("f.jsonl") == "f.jsonl:2: dob: not a valid date (YYYY-MM-DD)"
     assert (report.accepted, report.rejected) == (2, 10)
     assert current(graph, a) == {"person": 2}
 
 
 def test_reingest_is_a_no_op(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
-    path = write_jsonl(
-        tmp_path / "a.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]
-    )
+    path = write_jsonl(tmp_path / "a.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])])
     first = ingest_file(graph, path, a)
     before = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
     edges = graph.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
@@ -159,9 +151,7 @@ def test_reingest_is_a_no_op(graph: Graph, tmp_path: Path) -> None:
     assert node(graph, "Incident", a, "I1")["submission"] == first.submission  # type: ignore[index]
 
 
-def test_update_replaces_fields_and_edges_and_keeps_the_previous_version(
-    graph: Graph, tmp_path: Path
-) -> None:
+def test_update_replaces_fields_and_edges_and_keeps_the_previous_version(graph: Graph, tmp_path: Path) -> None:
     a = new_agency()
     ingest_file(
         graph,
@@ -200,16 +190,12 @@ def test_a_stale_resubmission_does_not_overwrite_a_newer_record(graph: Graph, tm
     a = new_agency()
     ingest_file(
         graph,
-        write_jsonl(
-            tmp_path / "1.jsonl", [person(a, "P1", family_name="Newer", recorded_at="2025-06-01T00:00:00Z")]
-        ),
+        write_jsonl(tmp_path / "1.jsonl", [person(a, "P1", family_name="Newer", recorded_at="2025-06-01T00:00:00Z")]),
         a,
     )
     report = ingest_file(
         graph,
-        write_jsonl(
-            tmp_path / "2.jsonl", [person(a, "P1", family_name="Older", recorded_at="2024-01-01T00:00:00Z")]
-        ),
+        write_jsonl(tmp_path / "2.jsonl", [person(a, "P1", family_name="Older", recorded_at="2024-01-01T00:00:00Z")]),
         a,
     )
     assert report.writes.stale == 1 and report.rejected == 0
@@ -220,28 +206,16 @@ def test_withdrawal_keeps_history_and_leaves_current_counts(graph: Graph, tmp_pa
     a = new_agency()
     ingest_file(
         graph,
-        write_jsonl(
-            tmp_path / "1.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]
-        ),
+        write_jsonl(tmp_path / "1.jsonl", [person(a, "P1"), person(a, "P2"), incident(a, "I1", ["P1"], ["P2"])]),
         a,
     )
-    report = ingest_file(
-        graph, write_jsonl(tmp_path / "2.jsonl", [incident(a, "I1", ["P1"], ["P2"], deleted=True)]), a
-    )
+    report = ingest_file(graph, write_jsonl(tmp_path / "2.jsonl", [incident(a, "I1", ["P1"], ["P2"], deleted=True)]), a)
     assert report.writes.withdrawn == 1
     i1 = node(graph, "Incident", a, "I1")
     assert i1 is not None and i1["deleted"] is True and i1["withdrawn_at"] is not None
     assert current(graph, a) == {"person": 2}
-    assert (
-        graph.read("MATCH (:Incident {key: $k})-[:PREVIOUS]->(v) RETURN count(v) AS n", k=f"{a}:I1")[0]["n"]
-        == 1
-    )
-    assert (
-        graph.read("MATCH (:Incident {key: $k})-[r]->(:PersonRecord) RETURN count(r) AS n", k=f"{a}:I1")[0][
-            "n"
-        ]
-        == 2
-    )
+    assert graph.read("MATCH (:Incident {key: $k})-[:PREVIOUS]->(v) RETURN count(v) AS n", k=f"{a}:I1")[0]["n"] == 1
+    assert graph.read("MATCH (:Incident {key: $k})-[r]->(:PersonRecord) RETURN count(r) AS n", k=f"{a}:I1")[0]["n"] == 2
     # re-submitting it without the flag reinstates it
     ingest_file(graph, write_jsonl(tmp_path / "3.jsonl", [incident(a, "I1", ["P1"], ["P2"])]), a)
     assert current(graph, a) == {"incident": 1, "person": 2}
@@ -254,14 +228,10 @@ def test_local_ids_are_isolated_between_agencies(graph: Graph, tmp_path: Path) -
     assert node(graph, "PersonRecord", police, "X1")["given_name"] == "Police"  # type: ignore[index]
     assert node(graph, "PersonRecord", health, "X1")["given_name"] == "Health"  # type: ignore[index]
     # health cannot reference police's person, even with the same local_id space
-    report = ingest_file(
-        graph, write_jsonl(tmp_path / "h2.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health
-    )
+    report = ingest_file(graph, write_jsonl(tmp_path / "h2.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health)
     assert [(r.field, r.line) for r in report.rejects] == [("victims[0]", 1)]
     ingest_file(graph, write_jsonl(tmp_path / "p2.jsonl", [person(police, "X2")]), police)
-    report = ingest_file(
-        graph, write_jsonl(tmp_path / "h3.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health
-    )
+    report = ingest_file(graph, write_jsonl(tmp_path / "h3.jsonl", [incident(health, "I1", ["X1"], ["X2"])]), health)
     assert report.rejected == 1  # X2 exists, but only for police
 
 
@@ -287,9 +257,7 @@ def test_references_resolve_against_records_stored_earlier(graph: Graph, tmp_pat
         a,
     )
     assert report.rejected == 0
-    rows = graph.read(
-        "MATCH (o:ProtectiveOrder {key: $k})-[r]->(p) RETURN type(r) AS t ORDER BY t", k=f"{a}:O1"
-    )
+    rows = graph.read("MATCH (o:ProtectiveOrder {key: $k})-[r]->(p) RETURN type(r) AS t ORDER BY t", k=f"{a}:O1")
     assert [r["t"] for r in rows] == ["PROTECTS", "SUBJECT"]
 
 

@@ -16,9 +16,7 @@ from tests.helpers import new_agency, write_jsonl
 from tests.strategies import REFERENCE, any_record, submissions
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_schema_valid_files_ingest_without_rejects(graph: Graph, data: st.DataObject) -> None:
     agency = new_agency()

@@ -46,9 +46,7 @@ class Generated:
             for code, path in self.result.files.items()
         }
         self.people = {p["id"]: p for p in self.truth["people"]}
-        self.owner = {
-            (r["agency"], r["local_id"]): p["id"] for p in self.truth["people"] for r in p["records"]
-        }
+        self.owner = {(r["agency"], r["local_id"]): p["id"] for p in self.truth["people"] for r in p["records"]}
 
     def records(self, rtype: str | None = None) -> list[dict[str, Any]]:
         return [r for code in AGENCIES for r in self.lines[code] if rtype is None or r["type"] == rtype]
@@ -155,12 +153,8 @@ def test_ground_truth_covers_every_person_record_exactly_once(gen: Generated) ->
     ids = set(gen.people)
     incident_refs = {(r["agency"], r["local_id"]) for r in gen.records("incident")}
     for perp in gen.truth["perpetrators"]:
-        assert (
-            perp["id"] in ids and set(perp["victims"]) <= ids and perp["victims"] == perp["victims_all_time"]
-        )
-        assert perp["incidents"] and all(
-            (i["agency"], i["local_id"]) in incident_refs for i in perp["incidents"]
-        )
+        assert perp["id"] in ids and set(perp["victims"]) <= ids and perp["victims"] == perp["victims_all_time"]
+        assert perp["incidents"] and all((i["agency"], i["local_id"]) in incident_refs for i in perp["incidents"])
     for p in gen.truth["people"]:
         assert p["twin_of"] in ids | {None} and set(p["parents"]) <= ids and p["role"]
     for pair in gen.truth["lookalikes"] + gen.truth["twins"]:
@@ -177,9 +171,7 @@ def test_incident_records_match_the_truth(gen: Generated) -> None:
             owner = [gen.owner[(ref["agency"], x)] for x in rec["perpetrators"]]
             assert owner == [inc["perpetrator"]]
             assert [gen.owner[(ref["agency"], x)] for x in rec["victims"]] == inc["victims"]
-            assert [gen.owner[(ref["agency"], x)] for x in rec.get("children_present", [])] == inc[
-                "children_present"
-            ]
+            assert [gen.owner[(ref["agency"], x)] for x in rec.get("children_present", [])] == inc["children_present"]
             assert rec["occurred_at"] == inc["occurred_at"] and not rec.get("deleted")
 
 
@@ -191,9 +183,7 @@ def test_serial_flag_follows_the_matac_definition(gen: Generated) -> None:
     window = AS_OF.replace(year=AS_OF.year - 3).isoformat()
     for perp in gen.truth["perpetrators"]:
         dob = gen.people[perp["id"]]["dob"]
-        recent = [
-            i for i in by_perp[perp["id"]] if i["occurred_at"] >= window and _age(dob, i["occurred_at"]) >= 16
-        ]
+        recent = [i for i in by_perp[perp["id"]] if i["occurred_at"] >= window and _age(dob, i["occurred_at"]) >= 16]
         victims = {v for i in recent for v in i["victims"]}
         assert perp["serial"] == (len(recent) > 1 and len(victims) >= 2 and not perp["adolescent_to_parent"])
     serial = [p for p in gen.truth["perpetrators"] if p["serial"]]
@@ -213,9 +203,7 @@ def test_a_serial_perpetrator_has_a_victim_only_another_agency_knows(gen: Genera
             # the abuse is on record, in a non-police file, naming the perpetrator under that agency's id
             for code in agencies - {"stockton-schools"}:
                 for rec in gen.lines[code]:
-                    if rec["type"] == "incident" and any(
-                        gen.owner[(code, v)] == victim for v in rec["victims"]
-                    ):
+                    if rec["type"] == "incident" and any(gen.owner[(code, v)] == victim for v in rec["victims"]):
                         assert gen.owner[(code, rec["perpetrators"][0])] == perp["id"]
                         found = True
     assert found
@@ -225,11 +213,7 @@ def test_traps_for_identity_resolution_are_present(gen: Generated) -> None:
     assert gen.truth["twins"]
     for pair in gen.truth["twins"]:
         a, b = gen.people[pair["a"]], gen.people[pair["b"]]
-        assert (
-            a["dob"] == b["dob"]
-            and a["family_name"] == b["family_name"]
-            and a["given_name"] != b["given_name"]
-        )
+        assert a["dob"] == b["dob"] and a["family_name"] == b["family_name"] and a["given_name"] != b["given_name"]
         assert a["twin_of"] == b["id"] and b["twin_of"] == a["id"]
     assert gen.truth["lookalikes"]
     assert any(p["deliberate"] and p["dob_gap_days"] <= 900 for p in gen.truth["lookalikes"])
@@ -273,9 +257,7 @@ def test_identifiers_are_synthetic_and_well_formed(gen: Generated) -> None:
             assert re.fullmatch(r"TS\d{1,2} \d[A-Z]{2}", r["postcode"])
     assert any("pnc_id" in r.get("identifiers", {}) for r in gen.lines["cleveland-police"])
     offenders = [
-        r
-        for r in gen.lines["probation-ne"]
-        if r["type"] == "person" and not r["local_id"].startswith("PNE-V-")
+        r for r in gen.lines["probation-ne"] if r["type"] == "person" and not r["local_id"].startswith("PNE-V-")
     ]
     assert offenders and all(r["identifiers"]["probation_crn"] == r["local_id"] for r in offenders)
 

@@ -44,9 +44,7 @@ def test_reference_fields_in_the_model_are_exactly_the_schemas() -> None:
     mutation=st.sampled_from(["none", "drop", "null", "number", "string"]),
     pick=st.integers(),
 )
-def test_verdict_matches_the_reference_implementation(
-    record: dict[str, Any], mutation: str, pick: int
-) -> None:
+def test_verdict_matches_the_reference_implementation(record: dict[str, Any], mutation: str, pick: int) -> None:
     record = dict(record)
     if mutation != "none":
         name = sorted(record)[pick % len(record)]
