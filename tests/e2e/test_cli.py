@@ -61,3 +61,40 @@ def test_settings_errors_exit_2_with_advice(tmp_path: Path) -> None:
     result = subprocess.run([HUB, "stats"], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "NEO4J_PASSWORD" in result.stderr
+
+
+def test_ingest_shows_progress_on_a_terminal_only(data_dir: Path, server: str, tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    from tests.helpers import HUB, hub_env
+
+    a = new_agency()
+    path = write_jsonl(tmp_path / "a.jsonl", [{"type": "person", "agency": a, "local_id": f"P{i}"} for i in range(50)])
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty is 0x0
+    process = subprocess.Popen(
+        [HUB, "ingest", str(path), "--agency", a], env=hub_env(data_dir), stdout=subprocess.PIPE, stderr=follower
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=120)
+    os.close(leader)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert process.returncode == 0
+    assert "checking" in terminal and "writing" in terminal
+    # and none on a pipe
+    piped = run_hub(data_dir, "ingest", str(path), "--agency", a)
+    assert "checking" not in piped.stderr and "writing" not in piped.stderr
