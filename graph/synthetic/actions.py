@@ -32,9 +32,7 @@ def dash(em: Emitter, code: str, subject: str, at: dt.datetime, score: int) -> i
         "level": level(score),
         "assessed_at": rfc3339(at),
     }
-    em.books[code].add(
-        "risk_assessment", em.clip(at + em.rng.randint(10, 240) * dt.timedelta(minutes=1)), fields
-    )
+    em.books[code].add("risk_assessment", em.clip(at + em.rng.randint(10, 240) * dt.timedelta(minutes=1)), fields)
     return score
 
 
@@ -55,17 +53,11 @@ def need(em: Emitter, code: str, subject: str, kind: str, at: dt.datetime) -> No
     em.books[code].add("support_need", at, {"subject": subject, "need": kind, "noted_at": rfc3339(at)})
 
 
-def order(
-    em: Emitter, code: str, kind: str, subject: str, protected: str, start: dt.date, length: int
-) -> None:
+def order(em: Emitter, code: str, kind: str, subject: str, protected: str, start: dt.date, length: int) -> None:
     at = em.clip(dt.datetime.combine(start, dt.time(10)) + em.rng.randint(0, 300) * dt.timedelta(minutes=1))
     recent = start > em.world.as_of - 14 * DAY
     state = (
-        "applied"
-        if recent and kind == "non_molestation_order"
-        else "refused"
-        if em.rng.random() < 0.04
-        else "granted"
+        "applied" if recent and kind == "non_molestation_order" else "refused" if em.rng.random() < 0.04 else "granted"
     )
     fields: Record = {"kind": kind, "subject": subject, "protected": [protected], "start": start.isoformat()}
     fields.update(end=(start + length * DAY).isoformat(), status=state)

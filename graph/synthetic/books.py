@@ -49,7 +49,9 @@ class Book:
     def __init__(self, code: str, seq: Iterator[int]) -> None:
         self.code = code
         self.lines: list[tuple[str, int, Record]] = []  # (recorded_at, insertion order, record)
-        self.persons: dict[tuple[str, int], str] = {}  # (true person, URN slot) -> local_id
+        # (true person, slot) -> local_id; slot "" is the agency's own record of the person,
+        # "urn2" a second police URN, "about:<victim>" a person as one victim described them
+        self.persons: dict[tuple[str, str], str] = {}
         self.owner: dict[str, str] = {}  # person local_id -> true person
         self.latest: dict[tuple[str, str], Record] = {}  # (type, local_id) -> newest version
         self.links: dict[tuple[str, str], str] = {}  # (person, other) -> relationship local_id

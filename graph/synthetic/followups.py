@@ -40,7 +40,7 @@ def police(em: Emitter, inc: Incident, at: dt.datetime, perp_l: str, vic_l: str)
     perp = em.people[inc.perp]
     held = book.latest[("person", perp_l)].get("identifiers", {})
     first_arrest = perp.pnc_date == day and "pnc_id" not in held
-    if first_arrest and book.persons.get((inc.perp, 0)) == perp_l and rng.random() < 0.3:
+    if first_arrest and book.persons.get((inc.perp, "")) == perp_l and rng.random() < 0.3:
         # arrested for the first time: the PNC id sometimes reaches the existing person record
         book.revise("person", perp_l, em.clip(at + 2 * HOUR), {"identifiers": {**held, "pnc_id": perp.pnc}})
         em.updates.append({"agency": POLICE, "type": "person", "local_id": perp_l, "fields": ["identifiers"]})
@@ -69,9 +69,7 @@ def police(em: Emitter, inc: Incident, at: dt.datetime, perp_l: str, vic_l: str)
     recent = {v for d, v in seen if d >= shift_years(day, -3)}
     if len(recent) >= 2 and inc.perp not in em.matac and rng.random() < 0.5:  # MATAC: 2+ victims in 3 years
         em.matac.add(inc.perp)
-        referral(
-            em, POLICE, "MATAC", perp_l, "perpetrator", at + rng.randint(3, 28) * DAY, ("accepted", "closed")
-        )
+        referral(em, POLICE, "MATAC", perp_l, "perpetrator", at + rng.randint(3, 28) * DAY, ("accepted", "closed"))
     if inc.category in INJURY and rng.random() < 0.45:
         services.hospital(em, inc, at + rng.randint(1, 48) * HOUR)
     if rng.random() < 0.04:  # perpetrators known to health for their own needs
@@ -120,7 +118,7 @@ def disclosure(em: Emitter, bond_i: int, at: dt.datetime) -> None:
     history = [d for d, _ in em.police_seen.get(bond.a, []) if d < at.date()]
     if not history and rng.random() >= 0.15:
         return
-    scheme = "right_to_know" if history and rng.random() < 0.4 else "right_to_ask"
+    scheme = "right_to_know" if history and rng.random() < 0.45 else "right_to_ask"
     at = em.clip(at)
     fields: Record = {
         "scheme": scheme,

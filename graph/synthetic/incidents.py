@@ -100,7 +100,7 @@ def draw(
     elif police and rng.random() < 0.15:
         harm = 0.0  # some forces score non-crime incidents as zero rather than leave them blank
     bonus = _DASH_BONUS.get(category, 0) + (3 if harm and harm >= 100 else 0)
-    dash = max(0, min(27, round(rng.gauss(5 + 1.6 * min(nth, 6) + bonus, 4))))
+    dash = max(0, min(27, round(rng.gauss(3 + 1.3 * min(nth, 5) + bonus, 4))))
     risk = "high" if dash >= 14 else "medium" if dash >= 9 else "standard"
     if not police:
         outcome = "none"

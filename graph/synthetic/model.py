@@ -31,9 +31,7 @@ def rand_date(rng: random.Random, lo: dt.date, hi: dt.date) -> dt.date:
 
 def rand_time(rng: random.Random, day: dt.date) -> dt.datetime:
     """A time on ``day``, weighted to evenings and nights when most domestic incidents are reported."""
-    hour = rng.choices(
-        range(24), weights=(4, 3, 2, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 5, 6, 7, 8, 8, 7, 6)
-    )
+    hour = rng.choices(range(24), weights=(4, 3, 2, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 5, 6, 7, 8, 8, 7, 6))
     return dt.datetime.combine(day, dt.time(hour[0], rng.randrange(60), rng.randrange(60)))
 
 

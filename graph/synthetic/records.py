@@ -53,17 +53,27 @@ class Emitter:
         return split
 
     # -- people and links ----------------------------------------------------------------------
-    def person(self, code: str, pid: str, at: dt.datetime, *, hearsay: bool = False) -> str:
-        """The local id under which ``code`` knows ``pid`` at ``at``, creating the record if new."""
+    def person(self, code: str, pid: str, at: dt.datetime, *, about: str | None = None) -> str:
+        """The local id under which ``code`` knows ``pid`` at ``at``, creating the record if new.
+
+        ``about`` names the victim whose account is the agency's only source on ``pid``: a support
+        service or hospital records an alleged perpetrator per case, from hearsay, so the same
+        person described by two victims becomes two sparse records."""
         book = self.books[code]
-        slot = 1 if code == POLICE and pid in self.split and at.date() >= self.split[pid] else 0
+        hearsay = about is not None and code != POLICE
+        if hearsay:
+            slot = f"about:{about}"
+        elif code == POLICE and pid in self.split and at.date() >= self.split[pid]:
+            slot = "urn2"
+        else:
+            slot = ""
         local_id = book.persons.get((pid, slot))
         if local_id:
             return local_id
         p = self.people[pid]
-        profile = noise.UNRECOGNISED if slot else noise.HEARSAY if hearsay else noise.PROFILES[code]
+        profile = noise.HEARSAY if hearsay else noise.UNRECOGNISED if slot else noise.PROFILES[code]
         fields = noise.render(self.rng, p, at.date(), profile)
-        ids = self._identifiers(code, p, at.date(), slot, hearsay)
+        ids = self._identifiers(code, p, at.date(), slot == "urn2", hearsay)
         if ids:
             fields["identifiers"] = ids
         new_id = None
@@ -77,10 +87,10 @@ class Emitter:
         book.owner[local_id] = pid
         return local_id
 
-    def _identifiers(self, code: str, p: Person, on: dt.date, slot: int, hearsay: bool) -> dict[str, str]:
+    def _identifiers(self, code: str, p: Person, on: dt.date, urn2: bool, hearsay: bool) -> dict[str, str]:
         r = self.rng.random
         ids: dict[str, str] = {}
-        if code == POLICE and not slot:
+        if code == POLICE and not urn2:
             if p.pnc and p.pnc_date and p.pnc_date <= on:
                 ids["pnc_id"] = p.pnc
             if p.ni and r() < 0.1:
@@ -104,7 +114,7 @@ class Emitter:
 
     def known(self, code: str, pid: str) -> str | None:
         book = self.books[code]
-        return book.persons.get((pid, 0)) or book.persons.get((pid, 1))
+        return book.persons.get((pid, "")) or book.persons.get((pid, "urn2"))
 
     def link(self, code: str, a: str, b: str, kind: str, at: dt.datetime, **dates: dt.date | None) -> None:
         book = self.books[code]
@@ -182,7 +192,7 @@ class Emitter:
         plan = []
         for n, bond_i in enumerate(sorted(bonds, key=lambda b: (self.world.bonds[b].start, b))):
             bond = self.world.bonds[bond_i]
-            if bond.hidden or self.rng.random() >= (0.45 if n else 0.03):
+            if bond.hidden or self.rng.random() >= (0.6 if n else 0.06):
                 continue
             day = bond.start + self.rng.randint(14, 200) * DAY
             if self.world.start <= day < self.world.as_of:
@@ -196,7 +206,7 @@ class Emitter:
         minutes = self.rng.randint(20, 600) if code == POLICE else self.rng.randint(1 * 1440, 40 * 1440)
         delay = dt.timedelta(minutes=minutes)
         at = self.clip(inc.at + delay)
-        perp_l = self.person(code, inc.perp, at, hearsay=code != POLICE and not inc.adolescent)
+        perp_l = self.person(code, inc.perp, at, about=None if inc.adolescent else inc.victim)
         vic_l = self.person(code, inc.victim, at)
         kids = [self.person(code, c, at) for c in inc.children]
         fields: Record = {
@@ -235,9 +245,7 @@ class Emitter:
             if twin and twin.school:
                 p.school = twin.school  # twins go to the same school
             else:
-                p.school = self.rng.choice(
-                    PRIMARY_SCHOOLS if years_between(p.dob, sept) <= 10 else SECONDARY_SCHOOLS
-                )
+                p.school = self.rng.choice(PRIMARY_SCHOOLS if years_between(p.dob, sept) <= 10 else SECONDARY_SCHOOLS)
             p.add_role("pupil")
             at = self.clip(rand_time(self.rng, rand_date(self.rng, roll_from, self.world.as_of - DAY)))
             self.person(SCHOOLS, pid, at)

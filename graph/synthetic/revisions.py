@@ -44,11 +44,7 @@ def _changes(rng: random.Random, rec: Record, at: dt.datetime) -> Record | None:
         outcome = _NEXT_OUTCOME.get(rec.get("outcome", ""))
         if outcome:
             return {"outcome": outcome}
-        return {
-            "risk_level": rng.choice(
-                [r for r in ("standard", "medium", "high") if r != rec.get("risk_level")]
-            )
-        }
+        return {"risk_level": rng.choice([r for r in ("standard", "medium", "high") if r != rec.get("risk_level")])}
     if kind == "relationship" and "end" not in rec:
         ended = {"end": (at.date() - rng.randint(1, 20) * DAY).isoformat()}
         return {**ended, "kind": "ex_partner"} if rec["kind"] == "intimate_partner" else ended
@@ -104,9 +100,7 @@ def revise(
             changes = _changes(rng, base, at)
             if changes:
                 books[code].revise(rtype, local_id, at, changes)
-                updates.append(
-                    {"agency": code, "type": rtype, "local_id": local_id, "fields": sorted(changes)}
-                )
+                updates.append({"agency": code, "type": rtype, "local_id": local_id, "fields": sorted(changes)})
                 touched.add(i)
     return updates, withdrawals
 

@@ -33,7 +33,7 @@ def idva_support(em: Emitter, inc: Incident, at: dt.datetime) -> None:
             at,
         )
     if rng.random() < 0.35:
-        perp_l = em.person(IDVA, inc.perp, at, hearsay=True)
+        perp_l = em.person(IDVA, inc.perp, at, about=inc.victim)
         em.link_bond(IDVA, inc, perp_l, vic_l, at)
         start = at.date() + rng.randint(7, 40) * DAY
         if rng.random() < 0.35 and start < em.world.as_of:

@@ -3,8 +3,11 @@
 Tests and evaluations compare the hub's identity resolution and serial-perpetrator ranking with
 this file. ``serial`` follows the MATAC definition: aged 16+ and recorded as suspect on more than
 one domestic abuse incident against two or more different victims within the 3 years before
-``as_of``. ``victims`` and ``victims_all_time`` both list every victim ever; ``victims_3y`` those
-inside the MATAC window.
+``as_of``, counting incidents in any agency's file (a series police never saw is still a series).
+``victims`` and ``victims_all_time`` both list every victim ever; ``victims_3y`` those inside the
+MATAC window. ``familial`` means the victims include a relative (so it is true for every
+``adolescent_to_parent`` case); those under-16 cases are never serial and their person carries the
+role ``adolescent_to_parent``, never ``perpetrator``.
 """
 
 from __future__ import annotations
@@ -25,9 +28,7 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def build(
-    spec: dict[str, Any], world: World, em: Emitter, updates: list[Any], withdrawn: list[Any]
-) -> dict[str, Any]:
+def build(spec: dict[str, Any], world: World, em: Emitter, updates: list[Any], withdrawn: list[Any]) -> dict[str, Any]:
     records: dict[str, list[tuple[str, str]]] = {}
     for code in AGENCIES:
         for (pid, _slot), local_id in em.books[code].persons.items():
@@ -54,9 +55,7 @@ def build(
                 "serial_all_time": not story.adolescent and len(victims) >= 2,
                 "familial": story.familial,
                 "adolescent_to_parent": story.adolescent,
-                "incidents": [
-                    _ref(a, lid) for i in story.incidents for a, lid in em.incident_records.get(i.id, [])
-                ],
+                "incidents": [_ref(a, lid) for i in story.incidents for a, lid in em.incident_records.get(i.id, [])],
                 "incidents_3y": len(recent),
                 "harm_3y": round(sum(i.harm or 0 for i in recent), 1),
                 "victims_unknown_to_police": [v for v in victims if v not in police_known],
@@ -68,13 +67,11 @@ def build(
         "perpetrators": perpetrators,
         "incidents": incidents,
         "lookalikes": _lookalikes(world, sorted(records)),
-        "twins": [
-            {"a": p["id"], "b": p["twin_of"]} for p in people if p["twin_of"] and p["id"] < p["twin_of"]
-        ],
+        "twins": [{"a": p["id"], "b": p["twin_of"]} for p in people if p["twin_of"] and p["id"] < p["twin_of"]],
         "second_urns": [
-            {"id": pid, "agency": POLICE, "local_ids": [em.books[POLICE].persons[(pid, 0)], local_id]}
+            {"id": pid, "agency": POLICE, "local_ids": [em.books[POLICE].persons[(pid, "")], local_id]}
             for (pid, slot), local_id in em.books[POLICE].persons.items()
-            if slot == 1
+            if slot == "urn2"
         ],
         "updates": updates,
         "withdrawn": withdrawn,
