@@ -227,36 +227,49 @@ class _Ingest:
 
 
 def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -> Row:
-    """A valid partner record as graph properties, person references and provenance."""
+    """A valid partner record as typed graph properties, person references and provenance.
+
+    Schema fields become typed properties. The open-ended parts (the ``identifiers`` map, fields the
+    format does not name) are kept as JSON text, so nothing submitted is lost and no partner field
+    can overwrite a property the hub writes itself.
+    """
     kind = RECORD_TYPES[record["type"]]
-    source = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    props: dict[str, Any] = {"agency": agency, "local_id": record["local_id"], "source": source}
+    props: dict[str, Any] = {"agency": agency, "local_id": record["local_id"]}
     dates, datetimes = validator.date_fields(kind.name), validator.datetime_fields(kind.name)
     known = validator.known_fields(kind.name)
+    extra = {}
     for name, value in record.items():
-        if name in PROVENANCE or name in ("type", "identifiers") or name not in known:
-            continue  # unknown fields are kept in `source` only: they could clash or be maps
-        if name in dates:
+        if name not in known:
+            extra[name] = value
+        elif name in PROVENANCE or name == "type":
+            continue
+        elif name in dates:
             props[name] = parse_date(value)
         elif name in datetimes:
             props[name] = parse_datetime(value)
         else:
             props[name] = _graph_value(value)
-    identifiers = record.get("identifiers") or {}
-    props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
-    refs = [
-        (rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))
-    ]
+    identifiers = record.get("identifiers")
+    if identifiers:
+        props["identifiers"] = _json_text(identifiers)
+        props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
+    if extra:
+        props["extra"] = _json_text(extra)
+    refs = [(rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))]
     recorded = record.get("recorded_at")
     return Row(
         kind=kind,
         key=record_key(agency, record["local_id"]),
         props=props,
         refs=refs,
-        hash=hashlib.sha256(source.encode()).hexdigest(),
+        hash=hashlib.sha256(_json_text(record).encode()).hexdigest(),
         recorded_at=parse_datetime(recorded) if recorded else None,
         deleted=record.get("deleted") is True,
     )
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -269,7 +282,7 @@ def _references(record: dict[str, Any]) -> Iterator[str]:
 
 
 def _graph_value(value: Any) -> Any:
-    """Integers beyond 64 bits cannot travel over Bolt; they are kept as floats (and verbatim in source)."""
+    """Integers beyond 64 bits cannot travel over Bolt; they are kept as floats."""
     if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
         return float(value)
     return value

@@ -6,10 +6,12 @@ become relationships from the record to the same agency's ``PersonRecord``. Per-
 records stay separate from the resolved ``Person`` nodes that identity resolution links them to.
 
 Provenance on every record node: ``agency``, ``local_id``, ``recorded_at`` (the agency's clock),
-``first_ingested_at`` and ``ingested_at`` (ours), ``submission`` (the submission that last
-changed it), ``version``, ``hash`` of the submitted line and ``source`` (the line itself, as
-canonical JSON). A change keeps the previous state as a ``RecordVersion``; a withdrawal
-(``deleted: true``) marks the node and keeps it, its edges and its versions.
+``ingested_at`` (ours), ``submission`` (the submission that last changed it), ``version`` and the
+``hash`` of the submitted record. Schema fields are typed properties; the ``identifiers`` map and
+any fields the format does not name are kept as JSON text (``identifiers``, ``extra``). A change
+keeps the previous state as a ``RecordVersion`` (whose ``ingested_at`` dates each version); a
+withdrawal sets ``deleted`` and ``withdrawn_at`` and keeps the node, its edges and its versions.
+Current records are those without ``deleted``.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ VERSION = "RecordVersion"
 RESOLVED_PERSON = "Person"
 
 # Well-known national identifiers are lifted out of the `identifiers` map (maps cannot be
-# properties) so that identity resolution can index them; the full map stays in `source`.
+# properties) so that identity resolution can index them; the whole map is kept as JSON text.
 LIFTED_IDENTIFIERS = ("pnc_id", "nhs_number", "ni_number", "probation_crn")
 
 # Properties the hub writes itself; a partner field of the same name never overwrites them.
@@ -64,13 +66,13 @@ PROVENANCE = frozenset(
         "local_id",
         "recorded_at",
         "deleted",
-        "first_ingested_at",
         "ingested_at",
         "withdrawn_at",
         "submission",
         "version",
         "hash",
-        "source",
+        "identifiers",
+        "extra",
     }
 )
 

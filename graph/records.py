@@ -62,7 +62,7 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
         for r in tx.run(
             f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) "
             "RETURN n.key AS key, n.hash AS hash, n.version AS version, n.recorded_at AS recorded_at, "
-            "n.first_ingested_at AS first_ingested_at, n.withdrawn_at AS withdrawn_at",
+            "n.withdrawn_at AS withdrawn_at",
             keys=[row.key for row in rows],
         ).data()
     }
@@ -116,13 +116,12 @@ def _props(row: Row, old: dict[str, Any] | None, *, submission: str, now: dt.dat
         hash=row.hash,
         submission=submission,
         ingested_at=now,
-        deleted=row.deleted,
         version=1 if old is None else int(old["version"] or 0) + 1,
-        first_ingested_at=now if old is None else old["first_ingested_at"],
     )
     if row.recorded_at is not None:
         props["recorded_at"] = row.recorded_at
-    if row.deleted:
+    if row.deleted:  # absent on current records: cheaper to write, and `IS NULL` reads the same on both engines
+        props["deleted"] = True
         props["withdrawn_at"] = (old or {}).get("withdrawn_at") or now
     return props
 

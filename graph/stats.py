@@ -12,7 +12,7 @@ def graph_stats(graph: Graph) -> dict[str, Any]:
     records: dict[str, dict[str, int]] = {}
     for kind in RECORD_TYPES.values():
         rows = graph.read(
-            f"MATCH (n:{kind.label}) WHERE coalesce(n.deleted, false) = false RETURN n.agency AS agency, count(*) AS n"
+            f"MATCH (n:{kind.label}) WHERE n.deleted IS NULL RETURN n.agency AS agency, count(*) AS n"
         )
         for row in rows:
             records.setdefault(row["agency"], {})[kind.name] = row["n"]

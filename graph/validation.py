@@ -130,5 +130,5 @@ def parse_datetime(text: str) -> dt.datetime:
     try:
         return value.astimezone(dt.UTC)
     except OverflowError:
-        # only at the edges of year 1 / 9999; the submitted text is kept verbatim in `source`
+        # only within hours of year 1 or 9999, which no real record holds: clamp rather than reject
         return (dt.datetime.min if value.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,14 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
         tmp_path / "a.jsonl",
         [
             incident(a, "I1", ["P1"], ["P2"], children_present=["C1"], harm_score=120),  # before its people
-            person(a, "P1", given_name="Dale", dob="1984-07-09", identifiers={"pnc_id": "14/000001Q", "x": "y"}),
+            person(
+                a,
+                "P1",
+                given_name="Dale",
+                dob="1984-07-09",
+                identifiers={"pnc_id": "14/000001Q", "x": "y"},
+                school={"urn": 1},
+            ),
             person(a, "P2", given_name="Mia", recorded_at="2025-03-02T08:00:00+01:00"),
             person(a, "C1", given_name="Ava", dob="2016-01-05"),
             {
@@ -69,6 +77,9 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
     assert p1["agency"] == a and p1["local_id"] == "P1" and p1["pnc_id"] == "14/000001Q"
     assert p1["submission"] == report.submission and p1["version"] == 1
     assert str(p1["dob"]) == "1984-07-09"
+    assert json.loads(p1["identifiers"]) == {"pnc_id": "14/000001Q", "x": "y"}  # the whole map, as text
+    assert json.loads(p1["extra"]) == {"school": {"urn": 1}}  # fields the format does not name
+    assert "deleted" not in p1
     p2 = node(graph, "PersonRecord", a, "P2")
     assert p2 is not None and p2["recorded_at"].hour == 7  # normalised to UTC
     edges = graph.read(
