@@ -25,7 +25,7 @@ from pathlib import Path
 
 from graph.ingest import build_row, ingest_file
 from graph.model import PERSON
-from graph.records import Row
+from graph.records import Row, temporal_texts, temporal_sets
 from graph.store import Graph, GraphConfig, open_graph
 from graph.synthetic import SeedSpec, generate
 from graph.validation import RecordValidator
@@ -53,14 +53,15 @@ def raw_write(graph: Graph, rows: list[Row], batch: int = 2000) -> None:
         for row in chunk:
             by_label.setdefault(row.kind.label, []).append(row)
         for label, group in by_label.items():
-            props = [dict(r.props, key=r.key) for r in group]
+            props = [{"p": dict(r.props, key=r.key), "t": temporal_texts(r)} for r in group]
+            sets = temporal_sets(group)
             pairs: dict[str, list[list[str]]] = {}
             for r in group:
                 for rel, person in r.refs:
                     pairs.setdefault(rel, []).append([r.key, person])
 
-            def work(tx, label=label, props=props, pairs=pairs):  # type: ignore[no-untyped-def]
-                tx.run(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r", rows=props).consume()
+            def work(tx, label=label, props=props, pairs=pairs, sets=sets):  # type: ignore[no-untyped-def]
+                tx.run(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r.p{sets}", rows=props).consume()
                 for rel, p in pairs.items():
                     tx.run(
                         f"UNWIND $pairs AS p MATCH (n:{label} {{key: p[0]}}) "

@@ -235,19 +235,18 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     """
     kind = RECORD_TYPES[record["type"]]
     props: dict[str, Any] = {"agency": agency, "local_id": record["local_id"]}
+    temporal: dict[str, tuple[str, str]] = {}
     dates, datetimes = validator.date_fields(kind.name), validator.datetime_fields(kind.name)
     known = validator.known_fields(kind.name)
     extra = {}
     for name, value in record.items():
-        if name not in known:
-            extra[name] = value
-        elif name in PROVENANCE or name == "type":
-            continue
-        elif name in dates:
-            props[name] = parse_date(value)
+        if name in dates:
+            temporal[name] = ("date", parse_date(value).isoformat())
         elif name in datetimes:
-            props[name] = parse_datetime(value)
-        else:
+            temporal[name] = ("datetime", parse_datetime(value).isoformat())
+        elif name not in known:
+            extra[name] = value
+        elif name not in PROVENANCE and name != "type":
             props[name] = _graph_value(value)
     identifiers = record.get("identifiers")
     if identifiers:
@@ -255,12 +254,15 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
         props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
     if extra:
         props["extra"] = _json_text(extra)
-    refs = [(rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))]
+    refs = [
+        (rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))
+    ]
     recorded = record.get("recorded_at")
     return Row(
         kind=kind,
         key=record_key(agency, record["local_id"]),
         props=props,
+        temporal=temporal,
         refs=refs,
         hash=hashlib.sha256(_json_text(record).encode()).hexdigest(),
         recorded_at=parse_datetime(recorded) if recorded else None,

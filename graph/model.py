@@ -6,10 +6,10 @@ become relationships from the record to the same agency's ``PersonRecord``. Per-
 records stay separate from the resolved ``Person`` nodes that identity resolution links them to.
 
 Provenance on every record node: ``agency``, ``local_id``, ``recorded_at`` (the agency's clock),
-``ingested_at`` (ours), ``submission`` (the submission that last changed it), ``version`` and the
-``hash`` of the submitted record. Schema fields are typed properties; the ``identifiers`` map and
+``submission`` (the ``Submission`` that last changed it, which holds our clock, the file and the
+agency), ``version`` and the ``hash`` of the submitted record. Schema fields are typed properties; the ``identifiers`` map and
 any fields the format does not name are kept as JSON text (``identifiers``, ``extra``). A change
-keeps the previous state as a ``RecordVersion`` (whose ``ingested_at`` dates each version); a
+keeps the previous state as a ``RecordVersion`` (with its own ``submission``, and ``superseded_at``); a
 withdrawal sets ``deleted`` and ``withdrawn_at`` and keeps the node, its edges and its versions.
 Current records are those without ``deleted``.
 """
@@ -66,7 +66,6 @@ PROVENANCE = frozenset(
         "local_id",
         "recorded_at",
         "deleted",
-        "ingested_at",
         "withdrawn_at",
         "submission",
         "version",

@@ -29,6 +29,9 @@ class Row:
     kind: RecordType
     key: str
     props: dict[str, Any]  # partner fields already converted to graph values
+    # date and date-time fields: name -> (Cypher function, ISO text). They travel as text and become
+    # temporal values in the database: the driver's own conversion costs more than the whole write.
+    temporal: dict[str, tuple[str, str]]
     refs: list[tuple[str, str]]  # (relationship type, person key)
     hash: str
     recorded_at: dt.datetime | None
@@ -87,9 +90,15 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
             now=now,
         ).consume()
         tx.run(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[e]->(:{PERSON.label}) DELETE e", keys=keys).consume()
-    writes = [_props(row, stored.get(row.key), submission=submission, now=now) for row in new + changed]
+    writes = [
+        {"p": _props(row, stored.get(row.key), submission=submission, now=now), "t": temporal_texts(row)}
+        for row in new + changed
+    ]
     if writes:
-        tx.run(f"UNWIND $rows AS r MERGE (n:{label} {{key: r.key}}) SET n = r", rows=writes).consume()
+        tx.run(
+            f"UNWIND $rows AS r MERGE (n:{label} {{key: r.p.key}}) SET n = r.p{temporal_sets(new + changed)}",
+            rows=writes,
+        ).consume()
         _link(tx, label, new + changed)
     counts.created, counts.updated = len(new), len(changed)
     counts.withdrawn = sum(1 for row in new + changed if row.deleted)
@@ -115,15 +124,22 @@ def _props(row: Row, old: dict[str, Any] | None, *, submission: str, now: dt.dat
         key=row.key,
         hash=row.hash,
         submission=submission,
-        ingested_at=now,
         version=1 if old is None else int(old["version"] or 0) + 1,
     )
-    if row.recorded_at is not None:
-        props["recorded_at"] = row.recorded_at
     if row.deleted:  # absent on current records: cheaper to write, and `IS NULL` reads the same on both engines
         props["deleted"] = True
         props["withdrawn_at"] = (old or {}).get("withdrawn_at") or now
     return props
+
+
+def temporal_texts(row: Row) -> dict[str, str]:
+    return {name: text for name, (_, text) in row.temporal.items()}
+
+
+def temporal_sets(rows: list[Row]) -> str:
+    """``, n.f = datetime(r.t.f)`` for every temporal field in the batch (names come from the schema)."""
+    fields = sorted({(name, fn) for row in rows for name, (fn, _) in row.temporal.items()})
+    return "".join(f", n.{name} = {fn}(r.t.{name})" for name, fn in fields)
 
 
 def _link(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:

@@ -11,9 +11,7 @@ from graph.store import Graph
 def graph_stats(graph: Graph) -> dict[str, Any]:
     records: dict[str, dict[str, int]] = {}
     for kind in RECORD_TYPES.values():
-        rows = graph.read(
-            f"MATCH (n:{kind.label}) WHERE n.deleted IS NULL RETURN n.agency AS agency, count(*) AS n"
-        )
+        rows = graph.read(f"MATCH (n:{kind.label}) WHERE n.deleted IS NULL RETURN n.agency AS agency, count(*) AS n")
         for row in rows:
             records.setdefault(row["agency"], {})[kind.name] = row["n"]
     nodes = graph.read("MATCH (n) RETURN labels(n)[0] AS label, count(*) AS n")
