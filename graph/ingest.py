@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+import orjson
+
 from graph import records
 from graph.errors import IngestError
 from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_TYPES, record_key
 from graph.records import Row, WriteCounts
 from graph.store import Graph
-from graph.validation import RecordValidator, parse_date, parse_datetime
+from graph.validation import RecordValidator, default_validator, parse_date, parse_datetime
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -105,7 +107,7 @@ def ingest_file(
     handle = _open(path)
     now = dt.datetime.now(dt.UTC)
     report = IngestReport(file=str(path), agency=agency, submission=uuid.uuid4().hex)
-    ingest = _Ingest(graph, agency, validator or RecordValidator(), report, batch_size, now)
+    ingest = _Ingest(graph, agency, validator or default_validator(), report, batch_size, now)
     records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
     size = path.stat().st_size
     with handle:
@@ -177,7 +179,7 @@ class _Ingest:
             if number != target:
                 continue
             target = next(wanted, None)
-            chunk.append((number, json.loads(raw)))
+            chunk.append((number, _decode(raw)))
             if len(chunk) >= self.batch_size or target is None:
                 self._link_chunk(chunk, batches)
                 bar.update(len(chunk))
@@ -211,7 +213,7 @@ class _Ingest:
 
     def _valid(self, number: int, raw: bytes) -> dict[str, Any] | None:
         try:
-            record = json.loads(raw, parse_constant=_no_constants)
+            record = _decode(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             self.report.rejects.append(Reject(number, "(line)", f"not valid JSON: {_reason(exc)}"))
             return None
@@ -270,8 +272,21 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     )
 
 
+def _decode(raw: bytes) -> Any:
+    """orjson for speed; the standard library for its messages and for what orjson refuses but JSON
+    allows (lone surrogate escapes, which are then rejected with a clear reason)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw, parse_constant=_no_constants)
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Canonical JSON (sorted keys), for hashes and for the parts kept as text."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -3,7 +3,9 @@
 A batch holds records of one type with distinct keys. In one transaction it reads the stored hash,
 version and ``recorded_at`` of those keys, and then only touches what changed:
 
-- new key: create the node and its edges to the same agency's person records;
+- new key: create the node and its edges to the same agency's person records (a concurrent
+  submission that created the same key first makes the unique constraint roll the batch back,
+  and the batch is looked at again);
 - same hash: nothing (re-running a file is a no-op);
 - older ``recorded_at`` than stored: nothing (a late, stale resubmission does not win);
 - otherwise: snapshot the stored state as a ``RecordVersion``, replace the properties and edges.
@@ -54,7 +56,15 @@ class WriteCounts:
 
 
 def write_batch(graph: Graph, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
-    return graph.transaction(lambda tx: _write(tx, rows, submission=submission, now=now))
+    for attempt in range(3):
+        try:
+            return graph.transaction(lambda tx: _write(tx, rows, submission=submission, now=now))
+        except neo4j.exceptions.ConstraintError:
+            # A concurrent submission created one of these keys after we looked: the unique
+            # constraint rolled us back, so look again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
@@ -90,20 +100,32 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
             now=now,
         ).consume()
         tx.run(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[e]->(:{PERSON.label}) DELETE e", keys=keys).consume()
-    writes = [
-        {"p": _props(row, stored.get(row.key), submission=submission, now=now), "t": temporal_texts(row)}
-        for row in new + changed
-    ]
-    if writes:
-        tx.run(
-            f"UNWIND $rows AS r MERGE (n:{label} {{key: r.p.key}}) SET n = r.p{temporal_sets(new + changed)}",
-            rows=writes,
-        ).consume()
-        _link(tx, label, new + changed)
+    # New keys are created outright (cheaper than MERGE); the unique constraint still guards them.
+    _put(tx, f"CREATE (n:{label})", new, stored, submission=submission, now=now)
+    _put(tx, f"MATCH (n:{label} {{key: r.p.key}})", changed, stored, submission=submission, now=now)
+    _link(tx, label, new + changed)
     counts.created, counts.updated = len(new), len(changed)
     counts.withdrawn = sum(1 for row in new + changed if row.deleted)
     counts.by_type[rows[0].kind.name] += len(new) + len(changed)
     return counts
+
+
+def _put(
+    tx: neo4j.ManagedTransaction,
+    clause: str,
+    rows: list[Row],
+    stored: dict[str, Any],
+    *,
+    submission: str,
+    now: dt.datetime,
+) -> None:
+    if not rows:
+        return
+    writes = [
+        {"p": _props(row, stored.get(row.key), submission=submission, now=now), "t": temporal_texts(row)}
+        for row in rows
+    ]
+    tx.run(f"UNWIND $rows AS r {clause} SET n = r.p{temporal_sets(rows)}", rows=writes).consume()
 
 
 def _is_stale(incoming: dt.datetime | None, stored: Any) -> bool:

@@ -82,6 +82,12 @@ class RecordValidator:
         return self._known[kind]
 
 
+@cache
+def default_validator() -> RecordValidator:
+    """The validator for the packaged contract, built once per process (it compiles nine schemas)."""
+    return RecordValidator()
+
+
 def _format_fields(branch: dict[str, Any], fmt: str) -> tuple[str, ...]:
     return tuple(name for name, prop in branch["properties"].items() if prop.get("format") == fmt)
 
