@@ -25,7 +25,7 @@ from pathlib import Path
 
 from graph.ingest import build_row, ingest_file
 from graph.model import PERSON
-from graph.records import Row, temporal_texts, temporal_sets
+from graph.records import Row, temporal_sets, temporal_texts
 from graph.store import Graph, GraphConfig, open_graph
 from graph.synthetic import SeedSpec, generate
 from graph.validation import RecordValidator
@@ -46,7 +46,7 @@ def build_rows(files: dict[str, Path]) -> list[Row]:
     return rows
 
 
-def raw_write(graph: Graph, rows: list[Row], batch: int = 2000) -> None:
+def raw_write(graph: Graph, rows: list[Row], batch: int = 5000) -> None:
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
         by_label: dict[str, list[Row]] = {}

@@ -31,7 +31,7 @@ import orjson
 
 from graph import records
 from graph.errors import IngestError
-from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_TYPES, record_key
+from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_LABELS, RECORD_TYPES, record_key
 from graph.records import Row, WriteCounts
 from graph.store import Graph
 from graph.validation import RecordValidator, default_validator, parse_date, parse_datetime
@@ -99,7 +99,7 @@ def ingest_file(
     path: Path,
     agency: str,
     *,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     progress: ProgressFactory = _silent,
     validator: RecordValidator | None = None,
 ) -> IngestReport:
@@ -113,7 +113,8 @@ def ingest_file(
     with handle:
         with progress("checking", size) as bar:
             persons, others = ingest.first_pass(handle, bar)
-        with _Writer(graph, report, now) as writer, progress("writing", len(persons) + len(others)) as bar:
+        held = records.labels_held(graph, agency, list(RECORD_LABELS))
+        with _Writer(graph, report, now, held) as writer, progress("writing", len(persons) + len(others)) as bar:
             for numbers in (persons, others):  # persons first: every edge then finds its person
                 handle.seek(0)
                 ingest.write_pass(handle, numbers, writer, bar)
@@ -356,8 +357,9 @@ class _Batches:
 class _Writer:
     """One thread writing batches in order, so that the next batch is validated while one is written."""
 
-    def __init__(self, graph: Graph, report: IngestReport, now: dt.datetime) -> None:
+    def __init__(self, graph: Graph, report: IngestReport, now: dt.datetime, held: set[str]) -> None:
         self.graph, self.report, self.now = graph, report, now
+        self.held = held  # labels the agency already has records under: those batches look before writing
         self.queue: queue.Queue[list[Row] | None] = queue.Queue(maxsize=4)  # None: no more batches
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
@@ -382,7 +384,13 @@ class _Writer:
             if self.error is not None:
                 continue  # drain so the producer never blocks
             try:
-                counts = records.write_batch(self.graph, rows, submission=self.report.submission, now=self.now)
+                counts = records.write_batch(
+                    self.graph,
+                    rows,
+                    submission=self.report.submission,
+                    now=self.now,
+                    assume_new=rows[0].kind.label not in self.held,
+                )
                 self.report.writes.add(counts)
             except BaseException as exc:  # re-raised in the producer
                 self.error = exc

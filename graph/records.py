@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 
 from graph.model import AGENCY, PERSON, SUBMISSION, VERSION, RecordType
 from graph.store import Graph
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,16 +58,39 @@ class WriteCounts:
         self.by_type.update(other.by_type)
 
 
-def write_batch(graph: Graph, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
-    for attempt in range(3):
+def write_batch(
+    graph: Graph, rows: list[Row], *, submission: str, now: dt.datetime, assume_new: bool = False
+) -> WriteCounts:
+    """Write one batch. With ``assume_new`` (the agency has no records of this type yet) the keys are
+    created without looking first; should any exist after all, the unique constraint rolls the
+    batch back and it is written the careful way."""
+    if assume_new:
         try:
-            return graph.transaction(lambda tx: _write(tx, rows, submission=submission, now=now))
+            return graph.transaction(lambda tx: _create(tx, rows, submission=submission, now=now))
         except neo4j.exceptions.ConstraintError:
-            # A concurrent submission created one of these keys after we looked: the unique
-            # constraint rolled us back, so look again.
-            if attempt == 2:
+            pass
+    return _on_conflict_retry(lambda: graph.transaction(lambda tx: _write(tx, rows, submission=submission, now=now)))
+
+
+def _on_conflict_retry(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run work again when a concurrent writer created a key first: the unique constraint rolled us
+    back, and a second look sees their node (MERGE matches it, the existence check finds it)."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except neo4j.exceptions.ConstraintError:
+            if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _create(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
+    label = rows[0].kind.label
+    _put(tx, f"CREATE (n:{label})", rows, {}, submission=submission, now=now)
+    _link(tx, label, rows)
+    counts = WriteCounts(created=len(rows), withdrawn=sum(1 for row in rows if row.deleted))
+    counts.by_type[rows[0].kind.name] += len(rows)
+    return counts
 
 
 def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
@@ -177,20 +203,31 @@ def _link(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:
         ).consume()
 
 
+def labels_held(graph: Graph, agency: str, labels: list[str]) -> set[str]:
+    """Which of these labels already hold a record of this agency."""
+    return {
+        label
+        for label in labels
+        if graph.read(f"MATCH (n:{label}) WHERE n.agency = $agency RETURN n.key AS key LIMIT 1", agency=agency)
+    }
+
+
 def existing_people(graph: Graph, keys: list[str]) -> set[str]:
     rows = graph.read(f"UNWIND $keys AS k MATCH (p:{PERSON.label} {{key: k}}) RETURN p.key AS key", keys=keys)
     return {row["key"] for row in rows}
 
 
 def open_submission(graph: Graph, *, submission: str, agency: str, file: str, now: dt.datetime) -> None:
-    graph.write(
-        f"MERGE (a:{AGENCY} {{code: $agency}}) ON CREATE SET a.first_seen_at = $now "
-        f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now}}) "
-        "CREATE (s)-[:FROM]->(a)",
-        agency=agency,
-        id=submission,
-        file=file,
-        now=now,
+    _on_conflict_retry(
+        lambda: graph.write(
+            f"MERGE (a:{AGENCY} {{code: $agency}}) ON CREATE SET a.first_seen_at = $now "
+            f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now}}) "
+            "CREATE (s)-[:FROM]->(a)",
+            agency=agency,
+            id=submission,
+            file=file,
+            now=now,
+        )
     )
 
 

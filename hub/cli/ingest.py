@@ -25,7 +25,7 @@ def agency_code(_ctx: click.Context, _param: click.Parameter, value: str) -> str
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--agency", required=True, callback=agency_code, help="code of the submitting agency")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 50_000), default=2000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 50_000), default=5000, show_default=True)
 @click.pass_obj
 def command(settings: Settings, file: Path, agency: str, fmt: str, batch_size: int) -> None:
     """Ingest FILE (JSON Lines in the partner record format) for AGENCY.

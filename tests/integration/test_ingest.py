@@ -292,3 +292,17 @@ def test_unreadable_file_raises(graph: Graph, tmp_path: Path) -> None:
         ingest_file(graph, tmp_path / "missing.jsonl", new_agency())
     with pytest.raises(IngestError):
         ingest_file(graph, tmp_path, new_agency())
+
+
+def test_concurrent_submissions_of_the_same_records_never_duplicate(graph: Graph, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = new_agency()
+    people = [person(a, f"P{i}") for i in range(300)]
+    paths = [write_jsonl(tmp_path / f"{n}.jsonl", people) for n in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        reports = list(pool.map(lambda p: ingest_file(graph, p, a, batch_size=50), paths))
+    assert all(r.rejected == 0 for r in reports)
+    assert sum(r.writes.created for r in reports) == 300
+    rows = graph.read("MATCH (n:PersonRecord) WHERE n.agency = $a RETURN count(n) AS n", a=a)
+    assert rows[0]["n"] == 300
