@@ -34,7 +34,7 @@ from graph.errors import IngestError
 from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_LABELS, RECORD_TYPES, record_key
 from graph.records import Row, WriteCounts
 from graph.store import Graph
-from graph.validation import RecordValidator, default_validator, parse_date, parse_datetime
+from graph.validation import RecordValidator, default_validator, utc_text
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -244,9 +244,9 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     extra = {}
     for name, value in record.items():
         if name in dates:
-            temporal[name] = ("date", parse_date(value).isoformat())
+            temporal[name] = ("date", value)  # checked as YYYY-MM-DD already
         elif name in datetimes:
-            temporal[name] = ("datetime", parse_datetime(value).isoformat())
+            temporal[name] = ("datetime", utc_text(value))
         elif name not in known:
             extra[name] = value
         elif name not in PROVENANCE and name != "type":
@@ -260,7 +260,7 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     refs = [
         (rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))
     ]
-    recorded = record.get("recorded_at")
+    recorded = temporal.get("recorded_at")
     return Row(
         kind=kind,
         key=record_key(agency, record["local_id"]),
@@ -268,7 +268,7 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
         temporal=temporal,
         refs=refs,
         hash=hashlib.sha256(_json_text(record).encode()).hexdigest(),
-        recorded_at=parse_datetime(recorded) if recorded else None,
+        recorded_at=recorded[1] if recorded else None,
         deleted=record.get("deleted") is True,
     )
 

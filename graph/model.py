@@ -7,11 +7,12 @@ records stay separate from the resolved ``Person`` nodes that identity resolutio
 
 Provenance on every record node: ``agency``, ``local_id``, ``recorded_at`` (the agency's clock),
 ``submission`` (the ``Submission`` that last changed it, which holds our clock, the file and the
-agency), ``version`` and the ``hash`` of the submitted record. Schema fields are typed properties; the ``identifiers`` map and
-any fields the format does not name are kept as JSON text (``identifiers``, ``extra``). A change
-keeps the previous state as a ``RecordVersion`` (with its own ``submission``, and ``superseded_at``); a
-withdrawal sets ``deleted`` and ``withdrawn_at`` and keeps the node, its edges and its versions.
-Current records are those without ``deleted``.
+agency), ``version`` and the ``hash`` of the submitted record. Schema fields are typed properties
+(dates and date-times as temporal values in UTC); the ``identifiers`` map and any fields the
+format does not name are kept as JSON text (``identifiers``, ``extra``). A change keeps the
+previous state as a ``RecordVersion`` (with ``superseded_at``); a withdrawal sets ``deleted`` and
+``withdrawn_at`` and keeps the node, its edges and its versions. Current records are those
+without ``deleted``.
 """
 
 from __future__ import annotations

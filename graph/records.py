@@ -23,6 +23,7 @@ import neo4j
 
 from graph.model import AGENCY, PERSON, SUBMISSION, VERSION, RecordType
 from graph.store import Graph
+from graph.validation import parse_datetime
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ class Row:
     temporal: dict[str, tuple[str, str]]
     refs: list[tuple[str, str]]  # (relationship type, person key)
     hash: str
-    recorded_at: dt.datetime | None
+    recorded_at: str | None  # UTC text, compared only when the record is already stored
     deleted: bool
 
 
@@ -154,10 +155,10 @@ def _put(
     tx.run(f"UNWIND $rows AS r {clause} SET n = r.p{temporal_sets(rows)}", rows=writes).consume()
 
 
-def _is_stale(incoming: dt.datetime | None, stored: Any) -> bool:
+def _is_stale(incoming: str | None, stored: Any) -> bool:
     if incoming is None or stored is None:
         return False
-    return bool(incoming < _utc(stored))
+    return bool(parse_datetime(incoming) < _utc(stored))
 
 
 def _utc(value: Any) -> dt.datetime:

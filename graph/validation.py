@@ -126,8 +126,15 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "a number")
 
 
-def parse_date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
+def utc_text(text: str) -> str:
+    """An RFC 3339 date-time (already format-checked) as UTC text that Cypher's ``datetime()`` reads.
+
+    Text already in UTC with an upper-case ``T`` and ``Z`` passes through untouched (the common case,
+    and the cheap one); anything else is parsed and rewritten.
+    """
+    if text.endswith("Z") and text[10] == "T" and len(text) <= 30:
+        return text
+    return parse_datetime(text).isoformat()
 
 
 def parse_datetime(text: str) -> dt.datetime:

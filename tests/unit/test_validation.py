@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.model import RECORD_TYPES
-from graph.validation import RecordValidator, parse_datetime, partner_schema
+from graph.validation import RecordValidator, parse_datetime, partner_schema, utc_text
 from tests.helpers import REPO
 from tests.strategies import REFERENCE, any_record
 
@@ -114,6 +114,9 @@ def test_datetimes_are_normalised_to_utc() -> None:
     assert parse_datetime("2024-06-01T23:30:00+01:00") == dt.datetime(2024, 6, 1, 22, 30, tzinfo=dt.UTC)
     assert parse_datetime("2024-06-01t22:30:00.123456789z").microsecond == 123456
     assert parse_datetime("0001-01-01T00:00:00+01:00").year == 1  # clamped, not an error
+    assert utc_text("2024-06-01T22:30:00Z") == "2024-06-01T22:30:00Z"
+    assert utc_text("2024-06-01t22:30:00z") == "2024-06-01T22:30:00+00:00"
+    assert utc_text("2024-06-01T23:30:00+01:00") == "2024-06-01T22:30:00+00:00"
 
 
 def test_schema_copy_is_packaged(tmp_path: Path) -> None:
