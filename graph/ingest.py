@@ -267,7 +267,7 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
         props=props,
         temporal=temporal,
         refs=refs,
-        hash=hashlib.sha256(_json_text(record).encode()).hexdigest(),
+        hash=hashlib.blake2b(_canonical(record), digest_size=16).hexdigest(),
         recorded_at=recorded[1] if recorded else None,
         deleted=record.get("deleted") is True,
     )
@@ -282,12 +282,16 @@ def _decode(raw: bytes) -> Any:
         return json.loads(raw, parse_constant=_no_constants)
 
 
-def _json_text(value: Any) -> str:
+def _canonical(value: Any) -> bytes:
     """Canonical JSON (sorted keys), for hashes and for the parts kept as text."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # an integer beyond 64 bits
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _json_text(value: Any) -> str:
+    return _canonical(value).decode()
 
 
 def _as_list(value: Any) -> list[Any]:
