@@ -107,7 +107,7 @@ def ingest_file(
     handle = _open(path)
     now = dt.datetime.now(dt.UTC)
     report = IngestReport(file=str(path), agency=agency, submission=uuid.uuid4().hex)
-    ingest = _Ingest(graph, agency, validator or default_validator(), report, batch_size, now)
+    ingest = _Ingest(graph, agency, validator or default_validator(), report, batch_size)
     records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
     size = path.stat().st_size
     with handle:
@@ -142,7 +142,6 @@ class _Ingest:
         validator: RecordValidator,
         report: IngestReport,
         batch_size: int,
-        now: dt.datetime,
     ) -> None:
         self.graph, self.agency, self.validator, self.report = graph, agency, validator, report
         self.batch_size = batch_size
@@ -226,7 +225,7 @@ class _Ingest:
         if problem is not None:
             self.report.rejects.append(Reject(number, *problem))
             return None
-        return dict(record)
+        return record
 
 
 def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -> Row:
@@ -359,7 +358,7 @@ class _Batches:
 
 
 class _Writer:
-    """One thread writing batches in order, so that the next batch is validated while one is written."""
+    """One thread writing batches in order, so that the next batch is built while one is written."""
 
     def __init__(self, graph: Graph, report: IngestReport, now: dt.datetime, held: set[str]) -> None:
         self.graph, self.report, self.now = graph, report, now
