@@ -106,6 +106,8 @@ def test_a_server_that_outlived_its_owner_is_stopped_before_a_new_start(tmp_path
     paths.graph.mkdir(parents=True)
     marker = f"-Darcadedb.server.rootPath={paths.root}"
     survivor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", marker])
+    while survivor.pid not in java_pids(tmp_path):  # until it has exec'd and shows the marker
+        time.sleep(0.05)
     state = {"pid": survivor.pid, "bolt_port": 1, "http_port": 2, "owner_pid": 999999, "role": "cli"}
     paths.state.write_text(json.dumps(state))
     try:
