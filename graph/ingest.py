@@ -121,7 +121,7 @@ def ingest_file(
     report.rejects.sort(key=lambda r: r.line)
     report.rejected = len(report.rejects)
     report.accepted = report.lines - report.rejected
-    records.close_submission(graph, submission=report.submission, summary=report.summary(), now=now)
+    records.close_submission(graph, submission=report.submission, summary=report.summary())
     return report
 
 

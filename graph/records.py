@@ -14,9 +14,8 @@ version and ``recorded_at`` of those keys, and then only touches what changed:
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
@@ -51,12 +50,10 @@ class WriteCounts:
     unchanged: int = 0
     stale: int = 0
     withdrawn: int = 0
-    by_type: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: WriteCounts) -> None:
         for name in ("created", "updated", "unchanged", "stale", "withdrawn"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.by_type.update(other.by_type)
 
 
 def write_batch(
@@ -89,9 +86,7 @@ def _create(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, n
     label = rows[0].kind.label
     _put(tx, f"CREATE (n:{label})", rows, {}, submission=submission, now=now)
     _link(tx, label, rows)
-    counts = WriteCounts(created=len(rows), withdrawn=sum(1 for row in rows if row.deleted))
-    counts.by_type[rows[0].kind.name] += len(rows)
-    return counts
+    return WriteCounts(created=len(rows), withdrawn=sum(1 for row in rows if row.deleted))
 
 
 def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
@@ -133,7 +128,6 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
     _link(tx, label, new + changed)
     counts.created, counts.updated = len(new), len(changed)
     counts.withdrawn = sum(1 for row in new + changed if row.deleted)
-    counts.by_type[rows[0].kind.name] += len(new) + len(changed)
     return counts
 
 
@@ -232,10 +226,10 @@ def open_submission(graph: Graph, *, submission: str, agency: str, file: str, no
     )
 
 
-def close_submission(graph: Graph, *, submission: str, summary: dict[str, Any], now: dt.datetime) -> None:
+def close_submission(graph: Graph, *, submission: str, summary: dict[str, Any]) -> None:
     graph.write(
         f"MATCH (s:{SUBMISSION} {{id: $id}}) SET s += $summary, s.finished_at = $now",
         id=submission,
         summary=summary,
-        now=now,
+        now=dt.datetime.now(dt.UTC),
     )
