@@ -16,6 +16,7 @@ the lines around it from being written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import queue
@@ -31,7 +32,7 @@ import orjson
 
 from graph import records
 from graph.errors import IngestError
-from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_LABELS, RECORD_TYPES, record_key
+from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_LABELS, RECORD_TYPES, RecordType, record_key
 from graph.records import Row, WriteCounts
 from graph.store import Graph
 from graph.validation import RecordValidator, default_validator, utc_text
@@ -145,7 +146,7 @@ class _Ingest:
     ) -> None:
         self.graph, self.agency, self.validator, self.report = graph, agency, validator, report
         self.batch_size = batch_size
-        self.people: set[str] = set()  # person local_ids valid in this file
+        self.people: set[str] = set()  # keys of the person records valid in this file
         self.known: dict[str, bool] = {}  # person keys looked up in the store
 
     def first_pass(self, handle: BinaryIO, bar: Progress) -> tuple[list[int], list[int]]:
@@ -161,7 +162,7 @@ class _Ingest:
             if record is not None:
                 last[(record["type"], record["local_id"])] = number
                 if record["type"] == PERSON.name:
-                    self.people.add(record["local_id"])
+                    self.people.add(record_key(self.agency, record["local_id"]))
         self.report.superseded = self.report.lines - len(self.report.rejects) - len(last)
         persons = sorted(n for (kind, _), n in last.items() if kind == PERSON.name)
         others = sorted(n for (kind, _), n in last.items() if kind != PERSON.name)
@@ -189,27 +190,28 @@ class _Ingest:
         batches.flush()
 
     def _link_chunk(self, chunk: list[tuple[int, dict[str, Any]]], batches: _Batches) -> None:
-        unknown = {
-            record_key(self.agency, ref) for _, record in chunk for ref in _references(record) if ref not in self.people
-        } - self.known.keys()
+        """Check a chunk's person references (one store lookup for those not in this file) and batch it."""
+        rows = [(number, record, build_row(record, self.agency, self.validator)) for number, record in chunk]
+        unknown = {key for *_, row in rows for _, key in row.refs if key not in self.people} - self.known.keys()
         if unknown:
             found = records.existing_people(self.graph, sorted(unknown))
             self.known.update((key, key in found) for key in unknown)
-        for number, record in chunk:
-            problem = self._unresolved(record)
-            if problem:
-                self.report.rejects.append(Reject(number, *problem))
+        for number, record, row in rows:
+            if all(key in self.people or self.known[key] for _, key in row.refs):
+                batches.add(row)
             else:
-                batches.add(build_row(record, self.agency, self.validator))
+                self.report.rejects.append(Reject(number, *self._unresolved(record)))
 
-    def _unresolved(self, record: dict[str, Any]) -> tuple[str, str] | None:
+    def _unresolved(self, record: dict[str, Any]) -> tuple[str, str]:
+        """The first reference that resolves to no person, named as the partner wrote it."""
         for name in RECORD_TYPES[record["type"]].references:
             value = record.get(name)
-            for index, ref in enumerate(_as_list(value)):
-                if ref not in self.people and not self.known.get(record_key(self.agency, ref)):
+            for index, ref in enumerate(value if isinstance(value, list) else [value]):
+                key = record_key(self.agency, ref)
+                if ref is not None and key not in self.people and not self.known[key]:
                     where = f"{name}[{index}]" if isinstance(value, list) else name
                     return (where, f"no person record {ref!r} from {self.agency} in this file or the hub")
-        return None
+        raise AssertionError("called for a record whose references all resolve")
 
     def _valid(self, number: int, raw: bytes) -> dict[str, Any] | None:
         try:
@@ -235,33 +237,35 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
     format does not name) are kept as JSON text, so nothing submitted is lost and no partner field
     can overwrite a property the hub writes itself.
     """
-    kind = RECORD_TYPES[record["type"]]
+    plan = _plan(validator, record["type"])
     props: dict[str, Any] = {"agency": agency, "local_id": record["local_id"]}
     temporal: dict[str, tuple[str, str]] = {}
-    dates, datetimes = validator.date_fields(kind.name), validator.datetime_fields(kind.name)
-    known = validator.known_fields(kind.name)
     extra = {}
     for name, value in record.items():
-        if name in dates:
+        if name in plan.plain:
+            props[name] = _graph_int(value) if type(value) is int else value
+        elif name in plan.dates:
             temporal[name] = ("date", value)  # checked as YYYY-MM-DD already
-        elif name in datetimes:
+        elif name in plan.datetimes:
             temporal[name] = ("datetime", utc_text(value))
-        elif name not in known:
+        elif name not in plan.known:
             extra[name] = value
-        elif name not in PROVENANCE and name != "type":
-            props[name] = _graph_value(value)
     identifiers = record.get("identifiers")
     if identifiers:
         props["identifiers"] = _json_text(identifiers)
         props.update((name, identifiers[name]) for name in LIFTED_IDENTIFIERS if name in identifiers)
     if extra:
         props["extra"] = _json_text(extra)
-    refs = [
-        (rel, record_key(agency, ref)) for name, rel in kind.references.items() for ref in _as_list(record.get(name))
-    ]
+    refs: list[tuple[str, str]] = []
+    for name, rel in plan.references:
+        value = record.get(name)
+        if type(value) is list:
+            refs.extend((rel, record_key(agency, ref)) for ref in value)
+        elif value is not None:
+            refs.append((rel, record_key(agency, value)))
     recorded = temporal.get("recorded_at")
     return Row(
-        kind=kind,
+        kind=plan.kind,
         key=record_key(agency, record["local_id"]),
         props=props,
         temporal=temporal,
@@ -269,6 +273,33 @@ def build_row(record: dict[str, Any], agency: str, validator: RecordValidator) -
         hash=hashlib.blake2b(_canonical(record), digest_size=16).hexdigest(),
         recorded_at=recorded[1] if recorded else None,
         deleted=record.get("deleted") is True,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How each field of one record type becomes graph properties, worked out once per type."""
+
+    kind: RecordType
+    plain: frozenset[str]  # schema fields stored as they are
+    dates: frozenset[str]
+    datetimes: frozenset[str]
+    known: frozenset[str]  # every field the schema names; the rest go to `extra`
+    references: tuple[tuple[str, str], ...]
+
+
+@functools.cache
+def _plan(validator: RecordValidator, kind_name: str) -> _Plan:
+    kind = RECORD_TYPES[kind_name]
+    dates, datetimes = frozenset(validator.date_fields(kind_name)), frozenset(validator.datetime_fields(kind_name))
+    known = validator.known_fields(kind_name)
+    return _Plan(
+        kind=kind,
+        plain=known - dates - datetimes - PROVENANCE - {"type"},
+        dates=dates,
+        datetimes=datetimes,
+        known=known,
+        references=tuple(kind.references.items()),
     )
 
 
@@ -293,20 +324,9 @@ def _json_text(value: Any) -> str:
     return _canonical(value).decode()
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _references(record: dict[str, Any]) -> Iterator[str]:
-    for name in RECORD_TYPES[record["type"]].references:
-        yield from _as_list(record.get(name))
-
-
-def _graph_value(value: Any) -> Any:
+def _graph_int(value: int) -> int | float:
     """Integers beyond 64 bits cannot travel over Bolt; they are kept as floats."""
-    if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
-        return float(value)
-    return value
+    return value if _INT64[0] <= value <= _INT64[1] else float(value)
 
 
 def _lines(handle: BinaryIO, bar: Progress | None) -> Iterator[tuple[int, bytes]]:
