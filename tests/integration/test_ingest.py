@@ -306,3 +306,20 @@ def test_concurrent_submissions_of_the_same_records_never_duplicate(graph: Graph
     assert sum(r.writes.created for r in reports) == 300
     rows = graph.read("MATCH (n:PersonRecord) WHERE n.agency = $a RETURN count(n) AS n", a=a)
     assert rows[0]["n"] == 300
+
+
+def test_json_that_cannot_reach_the_graph_is_rejected_with_a_reason(graph: Graph, tmp_path: Path) -> None:
+    a = new_agency()
+    head = f'{{"type": "person", "agency": "{a}", "local_id": '
+    path = write_jsonl(
+        tmp_path / "odd.jsonl",
+        [
+            head + '"S1", "given_name": "\\ud800"}',
+            head + '"N1", "score": NaN}',
+            head + '"B1", "big": 123456789012345678901234567890}',
+        ],
+    )
+    report = ingest_file(graph, path, a)
+    assert [(r.line, r.field) for r in report.rejects] == [(1, "(line)"), (2, "(line)")]
+    assert "lone surrogate" in report.rejects[0].reason and "NaN" in report.rejects[1].reason
+    assert report.writes.created == 1  # an integer beyond 64 bits is fine: it is kept in `extra`
