@@ -51,6 +51,8 @@ def command(
         rejected = 0
         for agency, path in sorted(result.files.items()):
             report = ingest_file(graph, path, agency, progress=progress)
+            for reject in report.rejects:
+                click.echo(reject.format(str(path)), err=True)
             rejected += report.rejected
             note(f"{agency}: {report.accepted} records ingested, {report.rejected} rejected")
     sys.exit(1 if rejected else 0)
