@@ -1,0 +1,51 @@
+"""Settings are read once from the environment; bad combinations are refused with advice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.settings import Settings, SettingsError
+
+
+def test_defaults_use_the_embedded_graph_in_the_checkout() -> None:
+    settings = Settings.from_env({})
+    assert settings.neo4j_uri is None
+    assert settings.data_dir.name == ".hub-data"
+    assert (settings.data_dir.parent / "pyproject.toml").exists()
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.graph_config().uri is None
+
+
+def test_environment_overrides(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "HUB_DATA_DIR": str(tmp_path),
+            "NEO4J_URI": "neo4j://db:7687",
+            "NEO4J_PASSWORD": "s3cret-value",
+            "NEO4J_DATABASE": "hub",
+            "HUB_PORT": "9001",
+        }
+    )
+    config = settings.graph_config()
+    assert (config.data_dir, config.uri, config.database, config.password) == (
+        tmp_path,
+        "neo4j://db:7687",
+        "hub",
+        "s3cret-value",
+    )
+    assert settings.port == 9001
+    assert "s3cret-value" not in repr(settings) and "s3cret-value" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("env", "advice"),
+    [
+        ({"NEO4J_URI": "neo4j://db:7687"}, "NEO4J_PASSWORD"),
+        ({"HUB_PORT": "eighty"}, "HUB_PORT"),
+    ],
+)
+def test_inconsistent_environment_is_refused(env: dict[str, str], advice: str) -> None:
+    with pytest.raises(SettingsError, match=advice):
+        Settings.from_env(env)
