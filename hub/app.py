@@ -1,7 +1,7 @@
-"""The Starlette application: health, readiness and the GraphQL endpoint.
+"""The Starlette application: health, readiness, the GraphQL endpoint and the OAuth2 token endpoints.
 
-The graph is opened in the lifespan (never at import), so the app can be built and inspected
-without a database.
+The graph and the identity provider are set up in the lifespan (never at import), so the app can be built and
+inspected without a database. /graphql sits behind the bearer-token gate; health and readiness stay open.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from graph.store import Graph, open_graph
+from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
+from hub.auth.services import build_auth
 from hub.schema import build_schema
 from hub.settings import Settings
 
@@ -27,12 +29,15 @@ log = logging.getLogger("hub")
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, "graph": request.app.state.graph}
+        # None for anonymous callers; the gate has already refused bad tokens
+        principal = request.scope.get(PRINCIPAL)
+        return {"request": request, "response": response, "graph": request.app.state.graph, "principal": principal}
 
 
 def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.auth = build_auth(settings)  # before the graph: a bad key file fails fast
         with open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph:
             app.state.graph = graph
             if on_ready is not None:
@@ -53,7 +58,9 @@ def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None =
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", BearerAuth(graphql), methods=["GET", "POST"]),
+            Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

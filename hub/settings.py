@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.store import GraphConfig
+from hub.auth.trust import TrustedIssuer, load_issuers
 
 _CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +33,9 @@ class Settings:
     graph_heap: str = "2g"
     host: str = "127.0.0.1"
     port: int = 8000
+    auth_audience: str = "hub"
+    auth_issuers: tuple[TrustedIssuer, ...] = ()  # external identity providers (HUB_AUTH_ISSUERS)
+    auth_embedded: bool = True  # trust the hub's own issuer (HUB_AUTH_EMBEDDED)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -45,6 +49,22 @@ class Settings:
             port = int(env.get("HUB_PORT", "8000"))
         except ValueError as exc:
             raise SettingsError(f"HUB_PORT must be a port number, not {env['HUB_PORT']!r}") from exc
+        issuers: tuple[TrustedIssuer, ...] = ()
+        if env.get("HUB_AUTH_ISSUERS"):
+            try:
+                issuers = load_issuers(Path(env["HUB_AUTH_ISSUERS"]))
+            except ValueError as exc:
+                raise SettingsError(f"HUB_AUTH_ISSUERS: {exc}") from exc
+        embedded = env.get("HUB_AUTH_EMBEDDED", "true").strip().lower()
+        if embedded not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"HUB_AUTH_EMBEDDED must be true or false, not {env['HUB_AUTH_EMBEDDED']!r}")
+        if embedded in ("false", "0", "no") and not issuers:
+            raise SettingsError(
+                "HUB_AUTH_EMBEDDED is false but HUB_AUTH_ISSUERS names no issuer: no token would verify"
+            )
+        audience = env.get("HUB_AUTH_AUDIENCE", "hub").strip()
+        if not audience:
+            raise SettingsError("HUB_AUTH_AUDIENCE must not be empty (default: hub)")
         return cls(
             data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
             neo4j_uri=uri,
@@ -54,6 +74,9 @@ class Settings:
             graph_heap=env.get("HUB_GRAPH_HEAP", "2g"),
             host=env.get("HUB_HOST", "127.0.0.1"),
             port=port,
+            auth_audience=audience,
+            auth_issuers=issuers,
+            auth_embedded=embedded in ("true", "1", "yes"),
         )
 
     def graph_config(self) -> GraphConfig:
