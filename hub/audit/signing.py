@@ -6,15 +6,13 @@ can check a copy of the trail without the secret.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub import secret_file
 from hub.audit.chain import Signed
 from hub.audit.port import AuditUnavailable
 
@@ -83,22 +81,8 @@ class SigningKey:
 
 
 def _create(path: Path) -> None:
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    # linked into place whole: when two processes start at once the first wins and the other loads its key
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    # write a private temporary file, then link it into place: readers never see a half-written key, and when two
-    # processes start at once the first link wins and the other loads the winner's key
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created with mode 0600
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    secret_file.create_once(path, pem)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.auth import secret_file
+from hub import secret_file
 
 # scrypt parameters (RFC 7914 interactive-login strength); stored with each hash so they can be raised later
 _N, _R, _P = 2**14, 8, 1

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hub.auth import secret_file
+from hub import secret_file
 from hub.auth._jose import JoseError, JsonWebKey, JsonWebToken
 from hub.auth.trust import TrustedIssuer
 
