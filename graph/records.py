@@ -216,7 +216,7 @@ def open_submission(graph: Graph, *, submission: str, agency: str, file: str, no
     _on_conflict_retry(
         lambda: graph.write(
             f"MERGE (a:{AGENCY} {{code: $agency}}) ON CREATE SET a.first_seen_at = $now "
-            f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now}}) "
+            f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now, status: 'open'}}) "
             "CREATE (s)-[:FROM]->(a)",
             agency=agency,
             id=submission,
@@ -228,7 +228,8 @@ def open_submission(graph: Graph, *, submission: str, agency: str, file: str, no
 
 def close_submission(graph: Graph, *, submission: str, summary: dict[str, Any]) -> None:
     graph.write(
-        f"MATCH (s:{SUBMISSION} {{id: $id}}) SET s += $summary, s.finished_at = $now",
+        # a submission still 'open' later was interrupted: its written batches stand, the rest never came
+        f"MATCH (s:{SUBMISSION} {{id: $id}}) SET s += $summary, s.finished_at = $now, s.status = 'complete'",
         id=submission,
         summary=summary,
         now=dt.datetime.now(dt.UTC),

@@ -95,6 +95,7 @@ def test_valid_file_is_written_with_provenance_and_edges(graph: Graph, tmp_path:
         "MATCH (s:Submission {id: $id})-[:FROM]->(a:Agency) RETURN s, a.code AS code", id=report.submission
     )
     assert sub[0]["code"] == a and sub[0]["s"]["accepted"] == 5
+    assert sub[0]["s"]["status"] == "complete" and sub[0]["s"]["finished_at"] >= sub[0]["s"]["started_at"]
 
 
 def test_invalid_lines_are_reported_and_do_not_stop_their_neighbours(graph: Graph, tmp_path: Path) -> None:
