@@ -25,7 +25,7 @@ from pathlib import Path
 
 from graph.ingest import build_row, ingest_file
 from graph.model import PERSON
-from graph.records import Row, temporal_sets, temporal_texts
+from graph.records import Row, link_people, temporal_sets, temporal_texts
 from graph.store import Graph, GraphConfig, open_graph
 from graph.synthetic import SeedSpec, generate
 from graph.validation import RecordValidator
@@ -55,19 +55,11 @@ def raw_write(graph: Graph, rows: list[Row], batch: int = 5000) -> None:
         for label, group in by_label.items():
             props = [{"p": dict(r.props, key=r.key), "t": temporal_texts(r)} for r in group]
             sets = temporal_sets(group)
-            pairs: dict[str, list[list[str]]] = {}
-            for r in group:
-                for rel, person in r.refs:
-                    pairs.setdefault(rel, []).append([r.key, person])
 
-            def work(tx, label=label, props=props, pairs=pairs, sets=sets):  # type: ignore[no-untyped-def]
+            # the same edges as the hub, through the same code: the baseline differs only in the node writes
+            def work(tx, label=label, props=props, group=group, sets=sets):
                 tx.run(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r.p{sets}", rows=props).consume()
-                for rel, p in pairs.items():
-                    tx.run(
-                        f"UNWIND $pairs AS p MATCH (n:{label} {{key: p[0]}}) "
-                        f"MATCH (m:{PERSON.label} {{key: p[1]}}) CREATE (n)-[:{rel}]->(m)",
-                        pairs=p,
-                    ).consume()
+                link_people(tx, label, group)
 
             graph.transaction(work)
 

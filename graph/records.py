@@ -85,7 +85,7 @@ def _on_conflict_retry(work: Callable[[], T], attempts: int = 3) -> T:
 def _create(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, now: dt.datetime) -> WriteCounts:
     label = rows[0].kind.label
     _put(tx, f"CREATE (n:{label})", rows, {}, submission=submission, now=now)
-    _link(tx, label, rows)
+    link_people(tx, label, rows)
     return WriteCounts(created=len(rows), withdrawn=sum(1 for row in rows if row.deleted))
 
 
@@ -125,7 +125,7 @@ def _write(tx: neo4j.ManagedTransaction, rows: list[Row], *, submission: str, no
     # New keys are created outright (cheaper than MERGE); the unique constraint still guards them.
     _put(tx, f"CREATE (n:{label})", new, stored, submission=submission, now=now)
     _put(tx, f"MATCH (n:{label} {{key: r.p.key}})", changed, stored, submission=submission, now=now)
-    _link(tx, label, new + changed)
+    link_people(tx, label, new + changed)
     counts.created, counts.updated = len(new), len(changed)
     counts.withdrawn = sum(1 for row in new + changed if row.deleted)
     return counts
@@ -185,7 +185,8 @@ def temporal_sets(rows: list[Row]) -> str:
     return "".join(f", n.{name} = {fn}(r.t.{name})" for name, fn in fields)
 
 
-def _link(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:
+def link_people(tx: neo4j.ManagedTransaction, label: str, rows: list[Row]) -> None:
+    """The edges from each record to the person records it references (the persons exist already)."""
     by_type: dict[str, list[list[str]]] = {}
     for row in rows:
         for rel, person in row.refs:
