@@ -7,5 +7,14 @@ from hub.audit.chain import Verification
 from hub.audit.events import AuditEvent
 from hub.audit.port import AuditLog, AuditUnavailable
 from hub.audit.sqlite import SqliteAuditLog, open_audit_log
+from hub.audit.writer import AuditWriter
 
-__all__ = ["AuditEvent", "AuditLog", "AuditUnavailable", "SqliteAuditLog", "Verification", "open_audit_log"]
+__all__ = [
+    "AuditEvent",
+    "AuditLog",
+    "AuditUnavailable",
+    "AuditWriter",
+    "SqliteAuditLog",
+    "Verification",
+    "open_audit_log",
+]
