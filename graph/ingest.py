@@ -33,6 +33,7 @@ import orjson
 from graph import records
 from graph.errors import IngestError
 from graph.model import LIFTED_IDENTIFIERS, PERSON, PROVENANCE, RECORD_LABELS, RECORD_TYPES, RecordType, record_key
+from graph.persons import ensure_people
 from graph.records import Row, WriteCounts
 from graph.store import Graph
 from graph.validation import RecordValidator, default_validator, utc_text
@@ -122,6 +123,8 @@ def ingest_file(
     report.rejects.sort(key=lambda r: r.line)
     report.rejected = len(report.rejects)
     report.accepted = report.lines - report.rejected
+    if persons:  # new person records are people of their own until identity resolution links them
+        ensure_people(graph, agency)
     records.close_submission(graph, submission=report.submission, summary=report.summary())
     return report
 

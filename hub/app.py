@@ -1,13 +1,19 @@
 """The Starlette application: health, readiness, the GraphQL endpoint and the OAuth2 token endpoints.
 
-The graph and the identity provider are set up in the lifespan (never at import), so the app can be built and
-inspected without a database. /graphql sits behind the bearer-token gate; health and readiness stay open.
+Everything with state is set up in the lifespan (never at import): the identity provider, the agreements, the audit
+trail and its group-commit writer, then the graph. /graphql sits behind the bearer-token gate; every GraphQL request
+is decided once (principal, purpose, justification -> grant) and audited before its response leaves: if the audit
+event cannot be made durable, the client gets 503 and no data.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
 import logging
+import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,29 +23,93 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from graph.store import Graph, open_graph
+from hub.access import Access, access_for
+from hub.audit import AuditEvent, AuditUnavailable, AuditWriter, open_audit_log
 from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
+from hub.cli.audit import audit_paths
+from hub.policy.reload import LivePolicy
 from hub.schema import build_schema
 from hub.settings import Settings
 
 log = logging.getLogger("hub")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        # None for anonymous callers; the gate has already refused bad tokens
-        principal = request.scope.get(PRINCIPAL)
-        return {"request": request, "response": response, "graph": request.app.state.graph, "principal": principal}
+        state = request.app.state
+        principal = request.scope.get(PRINCIPAL)  # None for anonymous callers; the gate refused bad tokens
+        today = dt.datetime.now(dt.UTC).date()
+        access = access_for(principal, request.headers, state.policy.current(), today)
+        context = {
+            "request": request,
+            "response": response,
+            "graph": state.graph,
+            "access": access,
+            "audit_log": state.audit_log,
+        }
+        request.state.hub_context = context
+        return context
+
+    async def execute_single(self, request: Any, *args: Any, **kwargs: Any) -> ExecutionResult:
+        kwargs["context"]["request_data"] = kwargs["request_data"]  # for the audit event's operation and hash
+        return await super().execute_single(request, *args, **kwargs)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        context = request.state.hub_context
+        event = _event(context["access"], context.get("request_data"), request.headers.get("traceparent"))
+        try:
+            await request.app.state.audit_writer.record(event)
+        except AuditUnavailable:
+            log.error("audit trail unavailable: request refused")
+            context["response"].status_code = 503
+            error = {"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}
+            return {"data": None, "errors": [error]}
+        return await super().process_result(request, result)
+
+
+def _event(access: Access, request_data: Any, traceparent: str | None) -> AuditEvent:
+    principal, grant = access.principal, access.grant
+    query = getattr(request_data, "query", None)
+    match = _TRACEPARENT.match(traceparent or "")
+    reasons = (*grant.reasons, *grant.warnings, *(f"error: {code}" for code in sorted(set(access.refusals))))
+    return AuditEvent(
+        at=dt.datetime.now(dt.UTC),
+        subject=principal.subject if principal else "anonymous",
+        agency=principal.agency if principal else "none",
+        client=principal.client_id if principal else None,
+        roles=tuple(sorted(principal.roles)) if principal else (),
+        purpose=access.purpose,
+        agreement=grant.agreement.id if grant.agreement else None,
+        agreement_version=str(grant.agreement.version) if grant.agreement else None,
+        justification=access.justification,
+        operation=getattr(request_data, "operation_name", None),
+        query_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
+        decision="allow" if grant.allowed and "FORBIDDEN" not in access.refusals else "deny",
+        reasons=reasons,
+        persons=tuple(sorted(access.persons)),
+        fields=tuple(sorted(access.fields)),
+        trace_id=match.group(1) if match else secrets.token_hex(16),
+    )
 
 
 def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.auth = build_auth(settings)  # before the graph: a bad key file fails fast
-        with open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph:
-            app.state.graph = graph
+        app.state.auth = build_auth(settings)  # before the graph: a bad key or agreement fails fast
+        app.state.policy = LivePolicy(settings.agreements_dir)
+        trail, key = audit_paths(settings)
+        with (
+            open_audit_log(trail, key) as audit_log,
+            AuditWriter(audit_log) as writer,
+            open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph,
+        ):
+            app.state.audit_log, app.state.audit_writer, app.state.graph = audit_log, writer, graph
             if on_ready is not None:
                 on_ready(graph)
             yield

@@ -17,15 +17,23 @@ class SettingsError(ValueError):
     """The environment asks for something inconsistent; the message says what to set."""
 
 
+def _base_dir() -> Path:
+    # the checkout when run from one (editable install), else the working directory
+    return _CHECKOUT if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd()
+
+
 def _default_data_dir() -> Path:
-    # `.hub-data/` in the checkout when run from one (editable install), else in the working directory
-    base = _CHECKOUT if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd()
-    return base / ".hub-data"
+    return _base_dir() / ".hub-data"
+
+
+def _default_agreements_dir() -> Path:
+    return _base_dir() / "agreements"
 
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
+    agreements_dir: Path = field(default_factory=_default_agreements_dir)  # the agreement YAML files
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)
@@ -65,8 +73,10 @@ class Settings:
         audience = env.get("HUB_AUTH_AUDIENCE", "hub").strip()
         if not audience:
             raise SettingsError("HUB_AUTH_AUDIENCE must not be empty (default: hub)")
+        agreements = env.get("HUB_AGREEMENTS_DIR")
         return cls(
             data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
+            agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password=password,

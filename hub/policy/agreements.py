@@ -126,11 +126,8 @@ class AgreementSet:
 
     def window(self, agreement: Agreement) -> tuple[dt.date, dt.date]:
         """[start, end): when this version can authorise, if active; a later version's start ends it."""
-        later = [
-            a.effective_from
-            for a in self.agreements
-            if a.id == agreement.id and a.version > agreement.version and a.effective_from > agreement.effective_from
-        ]
+        # a later version ends this one even when it takes effect on the same day or earlier (the window is empty)
+        later = [a.effective_from for a in self.agreements if a.id == agreement.id and a.version > agreement.version]
         return agreement.effective_from, min([agreement.expires, *later])
 
     def in_force(self, day: dt.date) -> list[Agreement]:
@@ -236,7 +233,7 @@ def _purpose(code: str, terms: dict[str, Any], parties: Mapping[str, Party], pro
     for key, mask in masks.items():
         if key not in fields:
             problem(f"{at}.mask.{key}", "masks a field the purpose does not share")
-        elif FIELDS[key].kind not in MASKS[mask]:
+        elif key in FIELDS and FIELDS[key].kind not in MASKS[mask]:  # an unknown field is reported above
             problem(f"{at}.mask.{key}", f"{mask!r} does not apply to a {FIELDS[key].kind} field")
     special = sorted(k for k in fields if k in FIELDS and FIELDS[k].special)
     if special and not terms.get("special_category_condition"):

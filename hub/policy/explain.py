@@ -22,9 +22,17 @@ def _governing(agreements: AgreementSet, purpose: str, today: dt.date) -> tuple[
         return None, [f"no agreement covers purpose {purpose!r} (purposes with an agreement: {known})"]
     agreement = agreements.for_purpose(purpose, today)
     if agreement is None:
-        first, last = versions[0], versions[-1]
-        if today < min(a.effective_from for a in versions):
-            return None, [f"{first.label} for {purpose!r} takes effect on {first.effective_from.isoformat()}"]
+        # the next version to take effect (before the first or between versions), else the one that replaced the
+        # purpose's versions without it, else the last one has expired
+        windows = [(agreements.window(a), a) for a in versions]
+        upcoming = [(start, a) for (start, end), a in windows if today < start < end]
+        if upcoming:
+            start, first = min(upcoming, key=lambda pair: pair[0])
+            return None, [f"{first.label} for {purpose!r} takes effect on {start.isoformat()}"]
+        current = next((a for a in agreements.in_force(today) if a.id == versions[-1].id), None)
+        if current is not None:
+            return None, [f"{current.label} no longer covers purpose {purpose!r}"]
+        last = versions[-1]
         return None, [f"{last.label} for {purpose!r} expired on {last.expires.isoformat()}"]
     if agreement.status != "active":
         return None, [f"{agreement.label} for {purpose!r} is {agreement.status} and authorises nothing"]

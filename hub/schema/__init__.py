@@ -1,16 +1,33 @@
-"""The GraphQL schema: an Apollo Federation v2 subgraph. Types only; resolvers live in hub.resolvers."""
+"""The GraphQL schema: an Apollo Federation v2 subgraph. Types here; the rules they apply live in ``hub.access``."""
 
 from __future__ import annotations
 
 import strawberry
 
 from hub.resolvers.meta import HubInfo, hub_info
+from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
+from hub.schema.errors import ErrorCodes
+from hub.schema.ledger import DisclosureLedger
+from hub.schema.people import Person, person_by_id, person_by_record
 
 
 @strawberry.type
 class Query:
     hub: HubInfo = strawberry.field(resolver=hub_info, description="What this hub is; no personal data.")
+    person: Person | None = strawberry.field(
+        resolver=person_by_id, description="A resolved person by id; null when there is none the caller may see."
+    )
+    person_by_record: Person | None = strawberry.field(
+        resolver=person_by_record,
+        description="The resolved person behind one agency's record (agency, localId), with their linked records.",
+    )
+    audit_events: AuditPage = strawberry.field(
+        resolver=audit_events, description="Audit events matching every filter given (auditors, audit purpose)."
+    )
+    subject_access_report: SubjectAccessReport = strawberry.field(
+        resolver=subject_access_report, description="Every access to one person's data (auditors, audit purpose)."
+    )
 
 
 def build_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(query=Query)
+    return strawberry.federation.Schema(query=Query, types=[Person], extensions=[ErrorCodes, DisclosureLedger])

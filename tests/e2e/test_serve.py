@@ -24,10 +24,13 @@ def test_graphql_serves_metadata_only(server: str) -> None:
     assert "errors" not in body, body
     assert body["data"]["hub"]["graphEngine"] == "arcadedb"
     assert "incident" in body["data"]["hub"]["recordTypes"]
-    # the root type has nothing that could carry personal data yet
-    fields = httpx.post(f"{server}/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"}).json()
-    names = {f["name"] for f in fields["data"]["__schema"]["queryType"]["fields"]}
-    assert names == {"hub", "_service"}
+    # anonymous callers get metadata only: every personal root refuses them
+    personal = httpx.post(f"{server}/graphql", json={"query": '{ person(id: "HP-1") { id } }'}).json()
+    assert personal["data"] == {"person": None}
+    assert personal["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "reasons": ["not authenticated: send a bearer token"],
+    }
 
 
 def test_federation_sdl_is_served(server: str) -> None:

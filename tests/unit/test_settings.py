@@ -49,3 +49,13 @@ def test_environment_overrides(tmp_path: Path) -> None:
 def test_inconsistent_environment_is_refused(env: dict[str, str], advice: str) -> None:
     with pytest.raises(SettingsError, match=advice):
         Settings.from_env(env)
+
+
+def test_agreements_dir_defaults_to_the_checkout_and_follows_the_environment(tmp_path: Path) -> None:
+    default = Settings.from_env({}).agreements_dir
+    assert default.name == "agreements"
+    assert (default.parent / "pyproject.toml").exists()
+    assert (default / "matac.yaml").is_file()
+    # independent of HUB_DATA_DIR: the agreements are the partnership's documents, not runtime state
+    assert Settings.from_env({"HUB_DATA_DIR": str(tmp_path)}).agreements_dir == default
+    assert Settings.from_env({"HUB_AGREEMENTS_DIR": str(tmp_path / "dsa")}).agreements_dir == tmp_path / "dsa"

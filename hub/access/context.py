@@ -1,0 +1,111 @@
+"""A request's access: the principal, the declared purpose and justification, the grant, and what was disclosed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from graph.model import RECORD_TYPES
+from graph.persons import Scope
+from hub.auth.principal import Principal
+from hub.policy import Asker, Decider, Grant
+
+PURPOSE_HEADER = "x-purpose"
+JUSTIFICATION_HEADER = "x-justification"
+_MAX_HEADER = 200
+
+
+class Forbidden(Exception):
+    """The request's grant does not cover what was asked; the reasons say why in words (never about a record)."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class Access:
+    principal: Principal | None
+    purpose: str | None
+    justification: str | None
+    grant: Grant
+    persons: set[str] = field(default_factory=set)  # resolved ids whose data was disclosed
+    fields: set[str] = field(default_factory=set)  # catalogue keys disclosed
+    refusals: list[str] = field(default_factory=list)  # error codes the response carries
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def disclosed(self, entity: str, name: str, person: str | None) -> None:
+        with self._lock:  # resolvers may run in worker threads
+            self.fields.add(f"{entity}.{name}")
+            if person:
+                self.persons.add(person)
+
+    def saw(self, person: str) -> None:
+        with self._lock:
+            self.persons.add(person)
+
+    def _refuse(self, what: str) -> None:
+        denied = not self.grant.allowed
+        raise Forbidden(self.grant.reasons if denied else (f"purpose {self.purpose!r} gives no {what}",))
+
+    def require_records(self) -> None:
+        if not self.grant.records:
+            self._refuse("person-level data")
+
+    def require_audit(self) -> None:
+        if not self.grant.audit:
+            self._refuse("access to the audit trail")
+
+    def require_aggregates(self) -> None:
+        if not self.grant.aggregates:
+            self._refuse("aggregates")
+
+    @property
+    def scope(self) -> Scope:
+        return scope_for(self.grant, self.principal)
+
+
+def _declared(headers: Mapping[str, str], name: str, claim: str | None) -> tuple[str | None, str | None]:
+    """The header value, else the token claim; and a problem when the two disagree or the header is unusable."""
+    header = headers.get(name)
+    if header is not None:
+        header = header.strip()
+        if not header or len(header) > _MAX_HEADER or not header.isprintable():
+            return None, f"the {name} header is empty, too long or not printable"
+        if claim is not None and claim != header:
+            return None, f"the {name} header disagrees with the token's claim"
+        return header, None
+    return claim, None
+
+
+def access_for(principal: Principal | None, headers: Mapping[str, str], decider: Decider, today: dt.date) -> Access:
+    """Decide once per request, before anything runs; the same grant then governs every field of the response."""
+    if principal is None:
+        return Access(None, None, None, Grant(None, today=today, reasons=("not authenticated: send a bearer token",)))
+    purpose, problem = _declared(headers, PURPOSE_HEADER, principal.purpose)
+    justification, problem2 = _declared(headers, JUSTIFICATION_HEADER, principal.justification)
+    problems = tuple(p for p in (problem, problem2) if p)
+    if not problems and purpose and principal.purposes and purpose not in principal.purposes:
+        problems = (f"the token does not allow purpose {purpose!r}",)
+    if problems:
+        return Access(principal, purpose, justification, Grant(purpose, today=today, reasons=problems))
+    asker = Asker(principal.subject, principal.agency, principal.roles)
+    return Access(principal, purpose, justification, decider.grant(asker, purpose, justification, today))
+
+
+def scope_for(grant: Grant, principal: Principal | None) -> Scope:
+    """The record-level part of the grant, for the graph: sources and links per label, retention, subject scope."""
+    sources: dict[str, list[str]] = {}
+    links: dict[str, list[str]] = {}
+    for kind in RECORD_TYPES.values():
+        agencies = grant.sources(kind.name)
+        if not agencies:
+            continue
+        sources[kind.label] = agencies
+        links[kind.label] = [
+            rel for name, rel in kind.references.items() if any(grant.may_see(kind.name, name, a) for a in agencies)
+        ]
+    own = principal.agency if principal and grant.terms and grant.terms.subject_scope == "own-records" else None
+    return Scope(sources=sources, links=links, since=grant.cutoff, own_agency=own)

@@ -1,0 +1,45 @@
+"""The error model: every error a client sees carries a stable ``extensions.code``, and nothing else leaks.
+
+    FORBIDDEN               the grant does not cover what was asked; ``extensions.reasons`` says why in words
+    GRAPHQL_INVALID         the document does not parse or validate against the schema
+    AUDIT_UNAVAILABLE       the audit trail could not record the request, so nothing is disclosed (HTTP 503)
+    INTERNAL                anything unexpected; the message is generic and the details stay in the server log
+
+Reasons never mention a record: "not found" and "not allowed to see" are the same answer (null), not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from hub.access import Forbidden
+
+log = logging.getLogger("hub.graphql")
+
+
+def _classified(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, Forbidden):
+        extensions = {"code": "FORBIDDEN", "reasons": list(original.reasons)}
+        return GraphQLError("forbidden", path=error.path, extensions=extensions)
+    if original is None:
+        return GraphQLError(error.message, nodes=error.nodes, extensions={"code": "GRAPHQL_INVALID"})
+    log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)
+    return GraphQLError("internal error", path=error.path, extensions={"code": "INTERNAL"})
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_classified(e) for e in result.errors]
+            access = self.execution_context.context.get("access")
+            if access is not None:
+                for error in result.errors:
+                    code = (error.extensions or {}).get("code")
+                    access.refusals.append(str(code))

@@ -1,0 +1,33 @@
+"""What the response actually disclosed, noted field by field as it is resolved, for the request's audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+from strawberry.extensions import SchemaExtension
+
+from hub.policy.catalogue import FIELDS
+from hub.schema.records import PersonLink, Record
+
+
+class DisclosureLedger(SchemaExtension):
+    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        if isinstance(root, Record) and root.entity and result is not None and result != []:
+            access = info.context["access"]
+            name = _python_name(info)
+            if f"{root.entity}.{name}" in FIELDS:
+                access.disclosed(root.entity, name, root.subject)
+            elif name == "people" and isinstance(result, list):
+                for link in result:
+                    if isinstance(link, PersonLink):
+                        access.disclosed(root.entity, link.field, root.subject)
+                        access.saw(str(link.person_id))
+        return result
+
+
+def _python_name(info: GraphQLResolveInfo) -> str:
+    definition = info.parent_type.fields[info.field_name].extensions.get("strawberry-definition")
+    return getattr(definition, "python_name", None) or info.field_name
