@@ -10,7 +10,7 @@ import sys
 import click
 
 from graph.errors import GraphError
-from hub.cli import audit, clients, ingest, seed, serve, stats, token
+from hub.cli import agreements, audit, clients, ingest, seed, serve, stats, token
 from hub.settings import Settings, SettingsError
 
 
@@ -35,5 +35,14 @@ def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
 
 
-for command in (serve.command, seed.command, ingest.command, stats.command, audit.group, token.command, clients.group):
+for command in (
+    serve.command,
+    seed.command,
+    ingest.command,
+    stats.command,
+    audit.group,
+    token.command,
+    clients.group,
+    agreements.group,
+):
     main.add_command(command)
