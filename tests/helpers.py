@@ -50,22 +50,25 @@ def free_port() -> int:
 
 
 def start_serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [HUB, "serve", "--port", str(port)],
-        env=hub_env(data_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_ready(f"http://127.0.0.1:{port}", process)
+    # output goes to a file: an unread pipe fills up with access-log lines and stalls the server
+    log = serve_log(data_dir, port)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [HUB, "serve", "--port", str(port)], env=hub_env(data_dir), stdout=out, stderr=subprocess.STDOUT, text=True
+        )
+    wait_ready(f"http://127.0.0.1:{port}", process, log)
     return process
 
 
-def wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 120) -> None:
+def serve_log(data_dir: Path, port: int) -> Path:
+    return data_dir.parent / f"{data_dir.name}-serve-{port}.log"
+
+
+def wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"hub serve exited: {process.stdout.read() if process.stdout else ''}")
+            raise RuntimeError(f"hub serve exited: {log.read_text()}")
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return

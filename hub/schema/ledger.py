@@ -29,5 +29,6 @@ class DisclosureLedger(SchemaExtension):
 
 
 def _python_name(info: GraphQLResolveInfo) -> str:
-    definition = info.parent_type.fields[info.field_name].extensions.get("strawberry-definition")
+    field = info.parent_type.fields.get(info.field_name)  # absent for __typename
+    definition = field.extensions.get("strawberry-definition") if field else None
     return getattr(definition, "python_name", None) or info.field_name

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import free_port, java_pids, start_serve, stop
+from tests.helpers import free_port, java_pids, serve_log, start_serve, stop
 
 
 def test_health_and_readiness(server: str) -> None:
@@ -55,5 +55,5 @@ def test_readyz_reports_a_lost_graph_and_serve_leaves_no_process(tmp_path: Path)
     finally:
         stop(process)
     assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after a clean shutdown
-    assert process.stdout is not None and "Traceback" not in process.stdout.read()
+    assert "Traceback" not in serve_log(tmp_path, port).read_text()
     assert java_pids(tmp_path) == []
