@@ -129,6 +129,9 @@ def test_the_good_minimal_agreement_is_valid() -> None:
         pytest.param(doc(expires="2027-02-30"), "dsa.yaml: expires: '2027-02-30' is not a 'date'", id="bad-date"),
         pytest.param(doc(PURPOSE__retention="P"), f"dsa.yaml: {AT}.retention: 'P' does not match", id="empty-period"),
         pytest.param(
+            doc(PURPOSE__retention="P9999Y"), f"dsa.yaml: {AT}.retention: 'P9999Y' does not match", id="huge-period"
+        ),
+        pytest.param(
             doc(PURPOSE__share={"person": ["local_id", "shoe_size"]}),
             f"dsa.yaml: {AT}.share.person: unknown field 'shoe_size' (known: local_id, given_name, family_name,",
             id="unknown-field",
