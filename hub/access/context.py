@@ -25,6 +25,10 @@ class Forbidden(Exception):
         self.reasons = reasons
 
 
+class BadRequest(Exception):
+    """The request asks for something malformed; the message is safe to show (it names no data)."""
+
+
 @dataclass
 class Access:
     principal: Principal | None

@@ -9,6 +9,7 @@ from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subje
 from hub.schema.errors import ErrorCodes
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.people import Person, person_by_id, person_by_record
+from hub.schema.statistics import CountTable, count_records
 
 
 @strawberry.type
@@ -20,6 +21,11 @@ class Query:
     person_by_record: Person | None = strawberry.field(
         resolver=person_by_record,
         description="The resolved person behind one agency's record (agency, localId), with their linked records.",
+    )
+    counts: CountTable = strawberry.field(
+        resolver=count_records,
+        description="Counts of one record type (`incident`, `referral`...) grouped by catalogue fields (`category`, "
+        "`occurred_at`...), under an aggregates purpose; small cells suppressed.",
     )
     audit_events: AuditPage = strawberry.field(
         resolver=audit_events, description="Audit events matching every filter given (auditors, audit purpose)."

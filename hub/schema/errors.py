@@ -1,6 +1,7 @@
 """The error model: every error a client sees carries a stable ``extensions.code``, and nothing else leaks.
 
     FORBIDDEN               the grant does not cover what was asked; ``extensions.reasons`` says why in words
+    BAD_REQUEST             the arguments ask for something that cannot be answered (the message says what)
     GRAPHQL_INVALID         the document does not parse or validate against the schema
     AUDIT_UNAVAILABLE       the audit trail could not record the request, so nothing is disclosed (HTTP 503)
     INTERNAL                anything unexpected; the message is generic and the details stay in the server log
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from hub.access import Forbidden
+from hub.access.context import BadRequest, Forbidden
 
 log = logging.getLogger("hub.graphql")
 
@@ -26,6 +27,8 @@ def _classified(error: GraphQLError) -> GraphQLError:
     if isinstance(original, Forbidden):
         extensions = {"code": "FORBIDDEN", "reasons": list(original.reasons)}
         return GraphQLError("forbidden", path=error.path, extensions=extensions)
+    if isinstance(original, BadRequest):
+        return GraphQLError(str(original), path=error.path, extensions={"code": "BAD_REQUEST"})
     if original is None:
         return GraphQLError(error.message, nodes=error.nodes, extensions={"code": "GRAPHQL_INVALID"})
     log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)

@@ -1,0 +1,36 @@
+"""Statistics for the research purpose: counts with small-number suppression, never a person."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from hub.access import counts
+
+
+@strawberry.type(description="One group of records and how many there are; null when below the minimum cell size.")
+class CountCell:
+    values: list[str | None] = strawberry.field(description="The group's values, in the order of `by`.")
+    count: int | None
+    suppressed: bool
+
+
+@strawberry.type(description="Counts of current records grouped by some of their fields. Dates group by month. No "
+                 "totals are given, so a suppressed cell cannot be recovered by subtraction.")  # fmt: skip
+class CountTable:
+    record_type: str
+    by: list[str]
+    min_cell: int = strawberry.field(description="Counts below this are suppressed.")
+    cells: list[CountCell]
+
+
+async def count_records(info: Info, record_type: str, by: list[str]) -> CountTable:
+    access, graph = info.context["access"], info.context["graph"]
+    minimum, cells = await run_in_threadpool(counts.count, access, graph, record_type, by)
+    return CountTable(
+        record_type=record_type,
+        by=by,
+        min_cell=minimum,
+        cells=[CountCell(values=c.values, count=c.count, suppressed=c.count is None) for c in cells],
+    )
