@@ -45,13 +45,16 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         state = request.app.state
         principal = request.scope.get(PRINCIPAL)  # None for anonymous callers; the gate refused bad tokens
         today = dt.datetime.now(dt.UTC).date()
-        access = access_for(principal, request.headers, state.policy.current(), today)
+        decider = state.policy.current()  # one agreement set for the whole request, even if a reload lands
+        access = access_for(principal, request.headers, decider, today)
         context = {
             "request": request,
             "response": response,
             "graph": state.graph,
             "access": access,
             "audit_log": state.audit_log,
+            "decider": decider,
+            "settings": state.settings,
         }
         request.state.hub_context = context
         return context
@@ -77,7 +80,8 @@ def _event(access: Access, request_data: Any, traceparent: str | None) -> AuditE
     principal, grant = access.principal, access.grant
     query = getattr(request_data, "query", None)
     match = _TRACEPARENT.match(traceparent or "")
-    reasons = (*grant.reasons, *grant.warnings, *(f"error: {code}" for code in sorted(set(access.refusals))))
+    errors = (f"error: {code}" for code in sorted(set(access.refusals)))
+    reasons = (*grant.reasons, *grant.warnings, *access.notes, *errors)
     return AuditEvent(
         at=dt.datetime.now(dt.UTC),
         subject=principal.subject if principal else "anonymous",
@@ -90,7 +94,7 @@ def _event(access: Access, request_data: Any, traceparent: str | None) -> AuditE
         justification=access.justification,
         operation=getattr(request_data, "operation_name", None),
         query_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
-        decision="allow" if grant.allowed and "FORBIDDEN" not in access.refusals else "deny",
+        decision="allow" if (grant.allowed or access.notes) and "FORBIDDEN" not in access.refusals else "deny",
         reasons=reasons,
         persons=tuple(sorted(access.persons)),
         fields=tuple(sorted(access.fields)),
@@ -101,6 +105,7 @@ def _event(access: Access, request_data: Any, traceparent: str | None) -> AuditE
 def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.settings = settings
         app.state.auth = build_auth(settings)  # before the graph: a bad key or agreement fails fast
         app.state.policy = LivePolicy(settings.agreements_dir)
         trail, key = audit_paths(settings)

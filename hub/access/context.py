@@ -38,6 +38,7 @@ class Access:
     persons: set[str] = field(default_factory=set)  # resolved ids whose data was disclosed
     fields: set[str] = field(default_factory=set)  # catalogue keys disclosed
     refusals: list[str] = field(default_factory=list)  # error codes the response carries
+    notes: list[str] = field(default_factory=list)  # what a mutation did, for the audit event
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def disclosed(self, entity: str, name: str, person: str | None) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import cedarpy
 
+from graph.model import RECORD_TYPES
 from hub.policy.agreements import Agreement, AgreementSet, Purpose
 from hub.policy.catalogue import FIELDS, MASK_ORDER
 from hub.policy.cedar import Compiled, compile_agreements, field_entities, today_number, user_entity
@@ -93,6 +94,7 @@ class Decider:
         self._cache: OrderedDict[tuple[object, ...], Grant] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._submit_cache: dict[tuple[object, ...], frozenset[str]] = {}
 
     def grant(self, asker: Asker, purpose: str | None, justification: str | None, today: dt.date) -> Grant:
         # the subject does not change the answer (policies look at agency and roles), so it is not in the key
@@ -107,6 +109,30 @@ class Decider:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return grant
+
+    def submittable(self, asker: Asker, today: dt.date) -> frozenset[str]:
+        """The record types this caller may submit today: its own agency's records, under an agreement in force that
+        names the agency as contributing them, with the submitter role."""
+        key = ("submit", asker.agency, asker.roles, today)
+        with self._lock:
+            if key in self._submit_cache:
+                return self._submit_cache[key]
+        entities = [user_entity(asker.subject, asker.agency, asker.roles)]
+        context = {"purpose": "", "justification": "", "today": today_number(today), "source": asker.agency}
+        requests = [
+            {
+                "principal": {"type": "Hub::User", "id": asker.subject},
+                "action": {"type": "Hub::Action", "id": "submit"},
+                "resource": {"type": "Hub::RecordType", "id": kind},
+                "context": context,
+            }
+            for kind in RECORD_TYPES
+        ]
+        results = cedarpy.is_authorized_batch(requests, self.compiled.policies, entities)
+        allowed = frozenset(kind for kind, result in zip(RECORD_TYPES, results, strict=True) if result.allowed)
+        with self._lock:
+            self._submit_cache[key] = allowed
+        return allowed
 
     def _decide(self, asker: Asker, purpose: str | None, justification: str, today: dt.date) -> Grant:
         if not purpose:

@@ -10,6 +10,7 @@ from hub.schema.errors import ErrorCodes
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.people import Person, person_by_id, person_by_record
 from hub.schema.statistics import CountTable, count_records
+from hub.schema.submissions import SubmissionReceipt, submit_records
 
 
 @strawberry.type
@@ -35,5 +36,16 @@ class Query:
     )
 
 
+@strawberry.type
+class Mutation:
+    submit_records: SubmissionReceipt = strawberry.mutation(
+        resolver=submit_records,
+        description="Submit records in the partner format (the same validation as `hub ingest`) for the caller's own "
+        "agency, of the types an agreement in force lets it contribute; idempotent. At most 10,000 per call.",
+    )
+
+
 def build_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(query=Query, types=[Person], extensions=[ErrorCodes, DisclosureLedger])
+    return strawberry.federation.Schema(
+        query=Query, mutation=Mutation, types=[Person], extensions=[ErrorCodes, DisclosureLedger]
+    )
