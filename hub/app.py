@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
-import re
-import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -27,8 +24,9 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from graph.store import Graph, open_graph
-from hub.access import Access, access_for
-from hub.audit import AuditEvent, AuditUnavailable, AuditWriter, open_audit_log
+from hub.access import access_for
+from hub.audit import AuditUnavailable, AuditWriter, open_audit_log
+from hub.audit.requests import AUDITED, AuditRefusals, event_for
 from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
 from hub.cli.audit import audit_paths
@@ -37,7 +35,6 @@ from hub.schema import build_schema
 from hub.settings import Settings
 
 log = logging.getLogger("hub")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 class _GraphQL(GraphQL[dict[str, Any], None]):
@@ -65,41 +62,17 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         context = request.state.hub_context
-        event = _event(context["access"], context.get("request_data"), request.headers.get("traceparent"))
+        event = event_for(context["access"], context.get("request_data"), request.headers.get("traceparent"))
         try:
             await request.app.state.audit_writer.record(event)
+            request.scope[AUDITED] = True
         except AuditUnavailable:
+            request.scope[AUDITED] = True  # refused for want of an audit trail: nothing to add
             log.error("audit trail unavailable: request refused")
             context["response"].status_code = 503
             error = {"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}
             return {"data": None, "errors": [error]}
         return await super().process_result(request, result)
-
-
-def _event(access: Access, request_data: Any, traceparent: str | None) -> AuditEvent:
-    principal, grant = access.principal, access.grant
-    query = getattr(request_data, "query", None)
-    match = _TRACEPARENT.match(traceparent or "")
-    errors = (f"error: {code}" for code in sorted(set(access.refusals)))
-    reasons = (*grant.reasons, *grant.warnings, *access.notes, *errors)
-    return AuditEvent(
-        at=dt.datetime.now(dt.UTC),
-        subject=principal.subject if principal else "anonymous",
-        agency=principal.agency if principal else "none",
-        client=principal.client_id if principal else None,
-        roles=tuple(sorted(principal.roles)) if principal else (),
-        purpose=access.purpose,
-        agreement=grant.agreement.id if grant.agreement else None,
-        agreement_version=str(grant.agreement.version) if grant.agreement else None,
-        justification=access.justification,
-        operation=getattr(request_data, "operation_name", None),
-        query_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
-        decision="allow" if (grant.allowed or access.notes) and "FORBIDDEN" not in access.refusals else "deny",
-        reasons=reasons,
-        persons=tuple(sorted(access.persons)),
-        fields=tuple(sorted(access.fields)),
-        trace_id=match.group(1) if match else secrets.token_hex(16),
-    )
 
 
 def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:
@@ -133,7 +106,7 @@ def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None =
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", BearerAuth(graphql), methods=["GET", "POST"]),
+            Route("/graphql", AuditRefusals(BearerAuth(graphql)), methods=["GET", "POST"]),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         ],

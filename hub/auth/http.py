@@ -18,6 +18,7 @@ from hub.auth.services import AuthServices
 log = logging.getLogger("hub.auth")
 
 PRINCIPAL = "hub.principal"  # the ASGI scope key the gate fills in
+AUTH_FAILURE = "hub.auth_failure"  # why the gate refused a token, for the audit trail
 _MAX_FORM = 8192
 
 
@@ -36,6 +37,7 @@ class BearerAuth:
                 scope[PRINCIPAL] = await run_in_threadpool(auth.provider.authenticate, header)
             except AuthenticationFailed as exc:
                 log.info("rejected bearer token: %s", exc.reason)
+                scope[AUTH_FAILURE] = exc.reason
                 response = JSONResponse(
                     {"error": "invalid_token"},
                     status_code=401,

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.trust_data import NHS, POLICE, PROBATION, SCHOOLS, Household
@@ -229,3 +230,19 @@ def test_requests_fail_closed_when_the_audit_trail_cannot_be_written(call: Any, 
         "errors": [{"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}],
     }
     assert person_of(analyst.ask(BY_ID, id=household.ids["amy"]), "person") is not None, "recovers once writable"
+
+
+def test_requests_refused_before_graphql_are_audited_too(call: Any, server: str):
+    marker = "0af7651916cd43dd8448eb211c80319c"
+    traceparent = f"00-{marker}-b7ad6b7169203331-01"
+    bad = httpx.post(
+        f"{server}/graphql",
+        json={"query": "{ hub { version } }"},
+        headers={"authorization": "Bearer not-a-jwt", "traceparent": traceparent},
+    )
+    assert bad.status_code == 401
+    auditor = call("tees-dap", "auditor", "audit", "AUD-401")
+    events = auditor.ask('{ auditEvents(agency: "none", first: 500) { events { subject decision reasons traceId } } }')
+    mine = [e for e in events["data"]["auditEvents"]["events"] if e["traceId"] == marker]
+    assert len(mine) == 1 and mine[0]["subject"] == "unauthenticated" and mine[0]["decision"] == "deny"
+    assert mine[0]["reasons"][0].startswith("refused with HTTP 401")

@@ -1,0 +1,97 @@
+"""Audit events for HTTP requests to /graphql: one per request, allowed or denied.
+
+GraphQL requests are recorded by the view before their response leaves (``event_for``). Requests refused before any
+GraphQL runs (a bad token, a body that is not JSON, a mutation over GET) disclose nothing; ``AuditRefusals`` records
+them after the refusal, so the trail still shows every attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.access import Access
+from hub.audit.events import AuditEvent
+from hub.audit.port import AuditUnavailable
+from hub.auth.http import AUTH_FAILURE, PRINCIPAL
+
+AUDITED = "hub.audited"  # set in the ASGI scope once a request's event is durable
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+log = logging.getLogger("hub.audit")
+
+
+def trace_id(traceparent: str | None) -> str:
+    match = _TRACEPARENT.match(traceparent or "")
+    return match.group(1) if match else secrets.token_hex(16)
+
+
+def event_for(access: Access, request_data: Any, traceparent: str | None) -> AuditEvent:
+    principal, grant = access.principal, access.grant
+    query = getattr(request_data, "query", None)
+    errors = (f"error: {code}" for code in sorted(set(access.refusals)))
+    return AuditEvent(
+        at=dt.datetime.now(dt.UTC),
+        subject=principal.subject if principal else "anonymous",
+        agency=principal.agency if principal else "none",
+        client=principal.client_id if principal else None,
+        roles=tuple(sorted(principal.roles)) if principal else (),
+        purpose=access.purpose,
+        agreement=grant.agreement.id if grant.agreement else None,
+        agreement_version=str(grant.agreement.version) if grant.agreement else None,
+        justification=access.justification,
+        operation=getattr(request_data, "operation_name", None),
+        query_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
+        decision="allow" if (grant.allowed or access.notes) and "FORBIDDEN" not in access.refusals else "deny",
+        reasons=(*grant.reasons, *grant.warnings, *access.notes, *errors),
+        persons=tuple(sorted(access.persons)),
+        fields=tuple(sorted(access.fields)),
+        trace_id=trace_id(traceparent),
+    )
+
+
+class AuditRefusals:
+    """Record requests that ended in an HTTP error before GraphQL could record them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._app(scope, receive, watch)
+        if status >= 400 and not scope.get(AUDITED):
+            await self._record(scope, status)
+
+    async def _record(self, scope: Scope, status: int) -> None:
+        principal = scope.get(PRINCIPAL)
+        failure = scope.get(AUTH_FAILURE)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        event = AuditEvent(
+            at=dt.datetime.now(dt.UTC),
+            subject=principal.subject if principal else "unauthenticated",
+            agency=principal.agency if principal else "none",
+            client=principal.client_id if principal else None,
+            roles=tuple(sorted(principal.roles)) if principal else (),
+            decision="deny",
+            reasons=(f"refused with HTTP {status}" + (f": {failure}" if failure else ""),),
+            trace_id=trace_id(headers.get("traceparent")),
+        )
+        try:
+            await scope["app"].state.audit_writer.record(event)
+        except AuditUnavailable:
+            log.error("audit trail unavailable: a refused request went unrecorded")
