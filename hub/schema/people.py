@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from hub.access import views
@@ -115,6 +116,15 @@ async def person_by_record(info: Info, agency: str, local_id: str) -> Person | N
 
 
 async def incident_people(info: Info, incident: Incident) -> list[Participant]:
-    view = views.RecordView("incident", incident.agency, incident.key, incident.subject, {})
-    found = await _run(info, views.people_in_incidents, [view])
-    return [Participant(role=Role(role), person_id=strawberry.ID(p)) for role, p in found[incident.key]]
+    loader = info.context.get("incident_people")
+    if loader is None:  # one loader per request: every incident in the response is asked about in one query
+        access, graph = info.context["access"], info.context["graph"]
+
+        async def load(keys: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+            incidents = [views.RecordView("incident", source, key, None, {}) for key, source in keys]
+            found = await run_in_threadpool(views.people_in_incidents, access, graph, incidents)
+            return [found[key] for key, _ in keys]
+
+        loader = info.context["incident_people"] = DataLoader(load_fn=load)
+    found = await loader.load((incident.key, incident.agency))
+    return [Participant(role=Role(role), person_id=strawberry.ID(p)) for role, p in found]
