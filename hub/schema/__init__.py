@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 
 from hub.resolvers.meta import HubInfo, hub_info
 from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
@@ -47,5 +48,9 @@ class Mutation:
 
 def build_schema() -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
-        query=Query, mutation=Mutation, types=[Person], extensions=[ErrorCodes, DisclosureLedger]
+        query=Query,
+        mutation=Mutation,
+        types=[Person],
+        # partners send the same few documents over and over: parse and validate each once
+        extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256), ErrorCodes, DisclosureLedger],
     )
