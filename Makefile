@@ -35,6 +35,7 @@ lint: venv
 ## make bench: benchmarks (minutes); figures go to the README
 bench: venv
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.trust
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
