@@ -72,7 +72,14 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
             context["response"].status_code = 503
             error = {"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}
             return {"data": None, "errors": [error]}
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        grant = context["access"].grant
+        if grant.agreement is not None:  # the caller can see, and cite, what its data came under
+            hub = {"agreement": grant.agreement.id, "version": grant.agreement.version, "purpose": grant.purpose}
+            if grant.warnings:
+                hub["warnings"] = list(grant.warnings)
+            response["extensions"] = {**(response.get("extensions") or {}), "hub": hub}
+        return response
 
 
 def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:

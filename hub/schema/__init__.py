@@ -52,5 +52,10 @@ def build_schema() -> strawberry.federation.Schema:
         mutation=Mutation,
         types=[Person],
         # partners send the same few documents over and over: parse and validate each once
-        extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256), ErrorCodes, DisclosureLedger],
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            ErrorCodes,
+            DisclosureLedger,
+        ],
     )

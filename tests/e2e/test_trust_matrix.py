@@ -43,7 +43,9 @@ def person_of(body: dict[str, Any], root: str = "personByRecord") -> dict[str, A
 
 def test_matac_analyst_sees_perpetrator_history_within_retention_and_nothing_else(call: Any, household: Household):
     analyst = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-2026-014")
-    dale = person_of(analyst.ask(BY_RECORD, a=POLICE, l=household.local["dale"]))
+    body = analyst.ask(BY_RECORD, a=POLICE, l=household.local["dale"])
+    assert body["extensions"]["hub"] == {"agreement": "tees-matac", "version": 2, "purpose": "matac-tasking"}
+    dale = person_of(body)
     assert dale is not None and dale["id"] == household.ids["dale"]
     police = next(r for r in dale["records"] if r["agency"] == POLICE)
     assert police["givenName"] == "Dale" and police["dob"] == "1985-03-02"
