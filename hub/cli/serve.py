@@ -26,6 +26,7 @@ def command(settings: Settings, host: str | None, port: int | None) -> None:
             f"  GraphQL API and GraphiQL  {base}/graphql\n"
             f"  health / readiness        {base}/healthz  {base}/readyz\n"
             "  a development token       .venv/bin/hub token --agency cleveland-police --role matac-analyst\n"
+            "  then declare a purpose    headers X-Purpose: matac-tasking, X-Justification: MATAC-0001\n"
             f"  OAuth2 token endpoint     {base}/oauth/token (client credentials; hub clients add)\n"
             f"  graph                     {graph.engine} (data in {settings.data_dir})",
             err=True,
