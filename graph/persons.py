@@ -99,6 +99,8 @@ def find_person(graph: Graph, scope: Scope, *, person_id: str | None = None, rec
     agencies = scope.agencies(PERSON.label)
     if not agencies or (person_id is None) == (record is None):
         return None
+    if record is not None and record.split(":", 1)[0] not in agencies:
+        return None  # a record the caller may not read is not even looked up: nothing to learn from timing
     anchor = (
         f"MATCH (p:{RESOLVED_PERSON} {{person_id: $id}})"
         if person_id is not None
@@ -115,8 +117,6 @@ def find_person(graph: Graph, scope: Scope, *, person_id: str | None = None, rec
     )
     if not rows or not rows[0]["records"]:
         return None
-    if record is not None and record.split(":", 1)[0] not in agencies:
-        return None  # found through a record the caller may not read: as if it did not exist
     row = rows[0]
     row["records"] = sorted((_person_props(r) for r in row["records"]), key=lambda r: r["key"])
     return row
