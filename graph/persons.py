@@ -126,6 +126,15 @@ def _person_props(props: dict[str, Any]) -> dict[str, Any]:
     return {name: props.get(name) for name in PERSON_FIELDS}
 
 
+# every current record of the person ``p``: the latest date of birth any gives (the youngest claim) decides age
+_HOLDERS = f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL"
+# an under-16's perpetrator link, as the role the hub shows: a safeguarding concern, never a perpetrator
+_ROLE = (
+    "CASE WHEN type(rel) = 'PERPETRATOR' AND dob IS NOT NULL AND dob + duration({years: 16}) > date(n.occurred_at) "
+    f"THEN '{CHILD_HARM_CONCERN}' ELSE type(rel) END AS role"
+)
+
+
 def incidents_of(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> list[dict[str, Any]]:
     """Each (person, role, incident) the scope may read, oldest incident first."""
     label = RECORD_TYPES["incident"].label
@@ -136,11 +145,8 @@ def incidents_of(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> list[
     rows = graph.read(
         f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(:{PERSON.label})"
         f"<-[rel]-(n:{label}) WHERE type(rel) IN $roles AND n.agency IN $agencies AND n.deleted IS NULL{retention} "
-        f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.dob IS NOT NULL AND k.deleted IS NULL "
-        "WITH pid, rel, n, max(k.dob) AS dob "
-        f"RETURN pid AS person, CASE WHEN type(rel) = 'PERPETRATOR' AND dob IS NOT NULL "
-        f"AND dob + duration({{years: 16}}) > date(n.occurred_at) THEN '{CHILD_HARM_CONCERN}' ELSE type(rel) END "
-        "AS role, properties(n) AS record ORDER BY n.occurred_at, n.key",
+        f"{_HOLDERS} WITH pid, rel, n, max(k.dob) AS dob "
+        f"RETURN pid AS person, {_ROLE}, properties(n) AS record ORDER BY n.occurred_at, n.key",
         ids=list(person_ids),
         roles=roles,
         agencies=agencies,
@@ -179,13 +185,12 @@ def incident_people(graph: Graph, scope: Scope, incident_keys: Sequence[str]) ->
     return graph.read(
         f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[rel]->(:{PERSON.label})-[:{RESOLVED_AS}]->"
         f"(p:{RESOLVED_PERSON}) WHERE type(rel) IN $roles AND n.agency IN $agencies AND n.deleted IS NULL{retention} "
-        f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k2:{PERSON.label}) WHERE k2.dob IS NOT NULL AND k2.deleted IS NULL "
-        "WITH n, rel, p, max(k2.dob) AS dob "
-        f"RETURN n.key AS incident, p.person_id AS person, CASE WHEN type(rel) = 'PERPETRATOR' AND dob IS NOT NULL "
-        f"AND dob + duration({{years: 16}}) > date(n.occurred_at) THEN '{CHILD_HARM_CONCERN}' ELSE type(rel) END "
-        "AS role ORDER BY n.key, role, person",
+        f"{_HOLDERS} WITH n, rel, p, max(k.dob) AS dob, collect(k.agency) AS held "
+        "WHERE $own IS NULL OR $own IN held "  # own-records scope: only people the caller's agency holds too
+        f"RETURN n.key AS incident, p.person_id AS person, {_ROLE} ORDER BY n.key, role, person",
         keys=list(incident_keys),
         roles=roles,
         agencies=agencies,
         since=scope.since.isoformat() if scope.since else None,
+        own=scope.own_agency,
     )

@@ -107,6 +107,8 @@ def test_the_scope_decides_what_leaves_the_database(graph: Graph, tmp_path: Path
     assert incidents_of(graph, victims_only, [ids["adult"]]) == []
     people = incident_people(graph, victims_only, [f"{a}:new"])
     assert [(p["role"], p["person"]) for p in people] == [("VICTIM", ids["victim"])]
+    assert len(incident_people(graph, everything(a, own=a), [f"{a}:new"])) == 2
+    assert incident_people(graph, everything(a, own="elsewhere"), [f"{a}:new"]) == [], "others' people stay hidden"
     orders = records_of(graph, full, "ProtectiveOrder", [ids["victim"]])
     assert [o["link"] for o in orders] == ["PROTECTS"] and ["SUBJECT", ids["adult"]] in orders[0]["links"]
 
