@@ -9,6 +9,7 @@ event cannot be made durable, the client gets 503 and no data.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -25,11 +26,10 @@ from strawberry.types import ExecutionResult
 
 from graph.store import Graph, open_graph
 from hub.access import access_for
-from hub.audit import AuditUnavailable, AuditWriter, open_audit_log
-from hub.audit.requests import AUDITED, AuditRefusals, event_for
+from hub.audit import AuditUnavailable, AuditWriter, open_settings_trail
+from hub.audit.requests import AUDITED, AuditRefusals, event_for, safe_text
 from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
-from hub.cli.audit import audit_paths
 from hub.policy.reload import LivePolicy
 from hub.schema import build_schema
 from hub.settings import Settings
@@ -57,7 +57,11 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         return context
 
     async def execute_single(self, request: Any, *args: Any, **kwargs: Any) -> ExecutionResult:
-        kwargs["context"]["request_data"] = kwargs["request_data"]  # for the audit event's operation and hash
+        data = kwargs["request_data"]
+        if data.operation_name is not None and safe_text(data.operation_name) != data.operation_name:
+            # a name that cannot be encoded would break the error response that echoes it: it matches nothing anyway
+            data = kwargs["request_data"] = dataclasses.replace(data, operation_name=safe_text(data.operation_name))
+        kwargs["context"]["request_data"] = data  # for the audit event's operation and hash
         return await super().execute_single(request, *args, **kwargs)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -88,9 +92,8 @@ def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None =
         app.state.settings = settings
         app.state.auth = build_auth(settings)  # before the graph: a bad key or agreement fails fast
         app.state.policy = LivePolicy(settings.agreements_dir)
-        trail, key = audit_paths(settings)
         with (
-            open_audit_log(trail, key) as audit_log,
+            open_settings_trail(settings) as audit_log,
             AuditWriter(audit_log) as writer,
             open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph,
         ):

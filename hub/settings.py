@@ -44,6 +44,8 @@ class Settings:
     auth_audience: str = "hub"
     auth_issuers: tuple[TrustedIssuer, ...] = ()  # external identity providers (HUB_AUTH_ISSUERS)
     auth_embedded: bool = True  # trust the hub's own issuer (HUB_AUTH_EMBEDDED)
+    # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
+    audit_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -74,6 +76,12 @@ class Settings:
         if not audience:
             raise SettingsError("HUB_AUTH_AUDIENCE must not be empty (default: hub)")
         agreements = env.get("HUB_AGREEMENTS_DIR")
+        audit_url = env.get("HUB_AUDIT_URL", "").strip() or None
+        if audit_url and not audit_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(  # the value is not echoed: it may hold a password
+                "HUB_AUDIT_URL must be a PostgreSQL URL (postgresql://user@host/database),"
+                " or unset for the SQLite audit trail in HUB_DATA_DIR"
+            )
         return cls(
             data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
             agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
@@ -87,6 +95,7 @@ class Settings:
             auth_audience=audience,
             auth_issuers=issuers,
             auth_embedded=embedded in ("true", "1", "yes"),
+            audit_url=audit_url,
         )
 
     def graph_config(self) -> GraphConfig:

@@ -1,11 +1,15 @@
 """The tamper-evident audit trail: every access decision, hash-chained, signed at checkpoints, append-only.
 
-Callers append before they disclose: if ``append`` raises ``AuditUnavailable`` the request is refused.
+Callers append before they disclose: if ``append`` raises ``AuditUnavailable`` the request is refused. The trail is a
+SQLite file by default (``SqliteAuditLog``) or a PostgreSQL database in production (``PostgresAuditLog``);
+``open_settings_trail`` opens the one the settings name.
 """
 
 from hub.audit.chain import Verification
+from hub.audit.config import open_settings_trail, open_trail
 from hub.audit.events import AuditEvent
 from hub.audit.port import AuditLog, AuditUnavailable
+from hub.audit.postgres import PostgresAuditLog
 from hub.audit.sqlite import SqliteAuditLog, open_audit_log
 from hub.audit.writer import AuditWriter
 
@@ -14,7 +18,10 @@ __all__ = [
     "AuditLog",
     "AuditUnavailable",
     "AuditWriter",
+    "PostgresAuditLog",
     "SqliteAuditLog",
     "Verification",
     "open_audit_log",
+    "open_settings_trail",
+    "open_trail",
 ]

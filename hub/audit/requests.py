@@ -31,6 +31,13 @@ def trace_id(traceparent: str | None) -> str:
     return match.group(1) if match else secrets.token_hex(16)
 
 
+def safe_text(text: str | None) -> str | None:
+    """Client-chosen text (the operation name) as the trail can store and hash it: no lone surrogates, no NULs."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:200]
+
+
 def event_for(access: Access, request_data: Any, traceparent: str | None) -> AuditEvent:
     principal, grant = access.principal, access.grant
     query = getattr(request_data, "query", None)
@@ -45,7 +52,7 @@ def event_for(access: Access, request_data: Any, traceparent: str | None) -> Aud
         agreement=grant.agreement.id if grant.agreement else None,
         agreement_version=str(grant.agreement.version) if grant.agreement else None,
         justification=access.justification,
-        operation=getattr(request_data, "operation_name", None),
+        operation=safe_text(getattr(request_data, "operation_name", None)),
         query_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
         decision="allow" if (grant.allowed or access.notes) and "FORBIDDEN" not in access.refusals else "deny",
         reasons=(*grant.reasons, *grant.warnings, *access.notes, *errors),

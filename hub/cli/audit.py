@@ -1,4 +1,4 @@
-"""``hub audit verify``: check that the audit trail was not altered.
+"""``hub audit verify``: check that the audit trail (PostgreSQL at ``HUB_AUDIT_URL``, else SQLite) was not altered.
 
 Exit codes: 0 intact, 1 tampered (the first bad position is named), 2 the trail cannot be opened or read.
 """
@@ -11,14 +11,15 @@ from pathlib import Path
 
 import click
 
-from hub.audit import AuditUnavailable, Verification, open_audit_log
+from hub.audit import AuditUnavailable, Verification
+from hub.audit.config import key_path, open_settings_trail, sqlite_path
 from hub.cli.common import dump_json, note
 from hub.settings import Settings
 
 
 def audit_paths(settings: Settings) -> tuple[Path, Path]:
-    """The audit trail and its signing key under the data directory."""
-    return settings.data_dir / "audit" / "audit.sqlite3", settings.data_dir / "secrets" / "audit-signing.key"
+    """The SQLite audit trail (the one used when ``HUB_AUDIT_URL`` is unset) and the signing key, in the data dir."""
+    return sqlite_path(settings), key_path(settings)
 
 
 @click.group("audit")
@@ -31,14 +32,8 @@ def group() -> None:
 @click.pass_obj
 def verify(settings: Settings, fmt: str) -> None:
     """Check every event's hash, the chain's order and the signed checkpoints; name the first bad position."""
-    path, key_path = audit_paths(settings)
-    # never create a trail or a key here: a fresh key would make every existing signature look forged
-    missing = next((p for p in (path, key_path) if not p.is_file()), None)
-    if missing is not None:
-        note(f"cannot verify the audit trail: {missing} does not exist")
-        sys.exit(2)
-    try:
-        with open_audit_log(path, key_path) as log:
+    try:  # never create a trail or a key here: a fresh key would make every existing signature look forged
+        with open_settings_trail(settings, create=False) as log:
             result = log.verify()
     except AuditUnavailable as exc:
         note(f"cannot verify the audit trail: {exc}")

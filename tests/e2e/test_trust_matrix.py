@@ -249,3 +249,12 @@ def test_requests_refused_before_graphql_are_audited_too(call: Any, server: str)
     mine = [e for e in events["data"]["auditEvents"]["events"] if e["traceId"] == marker]
     assert len(mine) == 1 and mine[0]["subject"] == "unauthenticated" and mine[0]["decision"] == "deny"
     assert mine[0]["reasons"][0].startswith("refused with HTTP 401")
+
+
+def test_a_hostile_operation_name_cannot_break_the_audit_trail(call: Any, server: str, household: Household):
+    analyst = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-6")
+    body = b'{"query": "query Q { hub { version } }", "operationName": "\\ud800\\u0000"}'
+    headers = {"authorization": f"Bearer {analyst.token}", "content-type": "application/json"}
+    response = httpx.post(f"{server}/graphql", content=body, headers=headers)
+    assert response.status_code == 400 and "Unknown operation" in response.text  # not a 500, not a 503
+    assert person_of(analyst.ask(BY_ID, id=household.ids["amy"]), "person") is not None

@@ -59,3 +59,14 @@ def test_agreements_dir_defaults_to_the_checkout_and_follows_the_environment(tmp
     # independent of HUB_DATA_DIR: the agreements are the partnership's documents, not runtime state
     assert Settings.from_env({"HUB_DATA_DIR": str(tmp_path)}).agreements_dir == default
     assert Settings.from_env({"HUB_AGREEMENTS_DIR": str(tmp_path / "dsa")}).agreements_dir == tmp_path / "dsa"
+
+
+def test_the_audit_trail_is_sqlite_unless_a_postgresql_url_is_given() -> None:
+    assert Settings.from_env({}).audit_url is None
+    for url in ("postgresql://hub:pw-secret@db/audit", "postgres://hub@db:5433/audit?sslmode=require"):
+        settings = Settings.from_env({"HUB_AUDIT_URL": url})
+        assert settings.audit_url == url
+        assert "pw-secret" not in repr(settings)
+    with pytest.raises(SettingsError, match="HUB_AUDIT_URL must be a PostgreSQL URL") as refused:
+        Settings.from_env({"HUB_AUDIT_URL": "mysql://hub:pw-secret@db/audit"})
+    assert "pw-secret" not in str(refused.value)
