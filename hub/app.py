@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None =
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.auth = build_auth(settings)  # before the graph: a bad key or agreement fails fast
-        app.state.policy = LivePolicy(settings.agreements_dir)
+        app.state.policy = LivePolicy(settings.agreements_dir, archive=settings.data_dir / "agreements-archive")
         with (
             open_settings_trail(settings) as audit_log,
             AuditWriter(audit_log) as writer,

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from hub.policy.agreements import AgreementError, load_agreements
+from hub.policy.archive import archive_versions
 from hub.policy.cedar import PolicyCompileError
 from hub.policy.decisions import Decider
 
@@ -30,14 +31,28 @@ def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
 class LivePolicy:
     """The decider for the agreements currently on disk. ``load`` raises at start; later reloads never do."""
 
-    def __init__(self, directory: Path, *, interval: float = 1.0) -> None:
+    def __init__(self, directory: Path, *, archive: Path | None = None, interval: float = 1.0) -> None:
         self.directory = directory
+        self._archive = archive
         self._interval = interval
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._seen = _fingerprint(directory)
-        self._decider = Decider(load_agreements(directory))
+        self._decider = self._load()
         self.problems: list[str] = []  # of the last reload that failed, until one succeeds
+
+    def _load(self) -> Decider:
+        """Load, keep every version in the archive (so an audit event's version can always be read back), compile.
+        A version edited in place without a new number is refused, like any other invalid agreement."""
+        agreements = load_agreements(self.directory)
+        if self._archive is not None:
+            try:
+                problems = archive_versions(agreements, self.directory, self._archive)
+            except OSError as exc:
+                problems = [f"{self._archive}: cannot keep the agreement versions ({exc.strerror})"]
+            if problems:
+                raise AgreementError(problems)
+        return Decider(agreements)
 
     def current(self) -> Decider:
         now = time.monotonic()
@@ -53,7 +68,7 @@ class LivePolicy:
 
     def _reload(self, seen: tuple[tuple[str, int, int], ...]) -> None:
         try:
-            decider = Decider(load_agreements(self.directory))
+            decider = self._load()
         except (AgreementError, PolicyCompileError) as exc:
             self.problems = exc.problems if isinstance(exc, AgreementError) else [str(exc)]
             log.error("agreements not reloaded, the previous ones stay in force:\n%s", "\n".join(self.problems))
