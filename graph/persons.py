@@ -42,6 +42,25 @@ class Scope:
         return list(self.sources.get(label, ()))
 
 
+def latest_dobs(graph: Graph, person_ids: Sequence[str]) -> dict[str, dt.date]:
+    """The latest date of birth any current record of each person gives (the youngest claim decides age)."""
+    rows = graph.read(
+        f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(k:{PERSON.label}) "
+        "WHERE k.deleted IS NULL AND k.dob IS NOT NULL RETURN pid, max(k.dob) AS dob",
+        ids=list(person_ids),
+    )
+    return {row["pid"]: row["dob"].to_native() if hasattr(row["dob"], "to_native") else row["dob"] for row in rows}
+
+
+def shown_role(link: str, dob: dt.date | None, occurred: dt.date) -> str:
+    """The role the hub shows for an incident link: never a perpetrator under 16 (the same rule as ``_ROLE``)."""
+    if link == "PERPETRATOR" and dob is not None:
+        sixteenth = dob.replace(year=dob.year + 16) if (dob.month, dob.day) != (2, 29) else dt.date(dob.year + 16, 3, 1)
+        if sixteenth > occurred:
+            return CHILD_HARM_CONCERN
+    return link
+
+
 def new_person_id() -> str:
     return "HP-" + secrets.token_hex(6).upper()
 
@@ -69,7 +88,7 @@ def ensure_people(graph: Graph, agency: str | None = None, batch: int = 5000) ->
         made += len(keys)
 
 
-def _since(label: str) -> tuple[str, str | None]:
+def retention_clause(label: str) -> tuple[str, str | None]:
     """The retention condition on ``n`` for this label, and the Cypher temporal function of its date."""
     date_field = _EVENT_DATES.get(label)
     if date_field is None:
@@ -141,7 +160,7 @@ def incidents_of(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> list[
     agencies, roles = scope.agencies(label), list(scope.links.get(label, ()))
     if not agencies or not roles or not person_ids:
         return []
-    retention, _ = _since(label)
+    retention, _ = retention_clause(label)
     rows = graph.read(
         f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(:{PERSON.label})"
         f"<-[rel]-(n:{label}) WHERE type(rel) IN $roles AND n.agency IN $agencies AND n.deleted IS NULL{retention} "
@@ -161,7 +180,7 @@ def records_of(graph: Graph, scope: Scope, label: str, person_ids: Sequence[str]
     agencies, rels = scope.agencies(label), list(scope.links.get(label, ()))
     if not agencies or not rels or not person_ids:
         return []
-    retention, _ = _since(label)
+    retention, _ = retention_clause(label)
     return graph.read(
         f"UNWIND $ids AS pid MATCH (:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(:{PERSON.label})"
         f"<-[rel]-(n:{label}) WHERE type(rel) IN $rels AND n.agency IN $agencies AND n.deleted IS NULL{retention} "
@@ -181,7 +200,7 @@ def incident_people(graph: Graph, scope: Scope, incident_keys: Sequence[str]) ->
     agencies, roles = scope.agencies(label), list(scope.links.get(label, ()))
     if not agencies or not roles or not incident_keys:
         return []
-    retention, _ = _since(label)
+    retention, _ = retention_clause(label)
     return graph.read(
         f"UNWIND $keys AS k MATCH (n:{label} {{key: k}})-[rel]->(:{PERSON.label})-[:{RESOLVED_AS}]->"
         f"(p:{RESOLVED_PERSON}) WHERE type(rel) IN $roles AND n.agency IN $agencies AND n.deleted IS NULL{retention} "

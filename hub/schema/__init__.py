@@ -9,6 +9,7 @@ from hub.resolvers.meta import HubInfo, hub_info
 from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
 from hub.schema.errors import ErrorCodes
 from hub.schema.ledger import DisclosureLedger
+from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
 from hub.schema.people import Person, person_by_id, person_by_record
 from hub.schema.statistics import CountTable, count_records
 from hub.schema.submissions import SubmissionReceipt, submit_records
@@ -23,6 +24,16 @@ class Query:
     person_by_record: Person | None = strawberry.field(
         resolver=person_by_record,
         description="The resolved person behind one agency's record (agency, localId), with their linked records.",
+    )
+    network: Network | None = strawberry.field(
+        resolver=person_network,
+        description="A person's network to `hops` connections (1 to 3) through incidents and relationships.",
+    )
+    path: list[Connection] | None = strawberry.field(
+        resolver=person_path, description="A shortest chain of connections between two people, if any can be shown."
+    )
+    timeline: list[TimelineEntry] = strawberry.field(
+        resolver=person_timeline, description="Everything recorded about a person, oldest first."
     )
     counts: CountTable = strawberry.field(
         resolver=count_records,

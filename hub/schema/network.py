@@ -1,0 +1,64 @@
+"""Networks, paths and timelines: who is connected to whom through which records, as the caller may see them."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from hub.access import network
+from hub.schema.records import Record, from_view
+
+
+@strawberry.type(description="Two people named by one record, and how each is named in it.")
+class Connection:
+    a: strawberry.ID
+    b: strawberry.ID
+    a_role: str = strawberry.field(description="How `a` is named (PERPETRATOR, VICTIM, CHILD_PRESENT, PERSON...).")
+    b_role: str
+    record: Record
+
+
+@strawberry.type(description="A person's network: people within some hops, and the connections among them.")
+class Network:
+    people: list[strawberry.ID] = strawberry.field(description="The person first, then by distance.")
+    connections: list[Connection]
+    truncated: bool = strawberry.field(description="True when the network was cut at its size limit.")
+
+
+@strawberry.type(description="One thing recorded about a person, in time order.")
+class TimelineEntry:
+    at: str | None = strawberry.field(description="When (the record's date, as far as the caller may see it).")
+    link: str = strawberry.field(description="How the person is named in the record.")
+    record: Record
+
+
+def _connection(c: network.Connection) -> Connection:
+    return Connection(
+        a=strawberry.ID(c.a), b=strawberry.ID(c.b), a_role=c.a_role, b_role=c.b_role, record=from_view(c.record)
+    )
+
+
+async def person_network(info: Info, person_id: strawberry.ID, hops: int = 1) -> Network | None:
+    people, connections, truncated = await run_in_threadpool(
+        network.person_network, info.context["access"], info.context["graph"], str(person_id), hops
+    )
+    if not people:
+        return None
+    return Network(
+        people=[strawberry.ID(p) for p in people],
+        connections=[_connection(c) for c in connections],
+        truncated=truncated,
+    )
+
+
+async def person_path(info: Info, start: strawberry.ID, goal: strawberry.ID) -> list[Connection] | None:
+    found = await run_in_threadpool(
+        network.person_path, info.context["access"], info.context["graph"], str(start), str(goal)
+    )
+    return None if found is None else [_connection(c) for c in found]
+
+
+async def person_timeline(info: Info, person_id: strawberry.ID) -> list[TimelineEntry]:
+    entries = await run_in_threadpool(network.timeline, info.context["access"], info.context["graph"], str(person_id))
+    return [TimelineEntry(at=at, link=link, record=from_view(view)) for at, link, view in entries]
