@@ -10,7 +10,7 @@ import sys
 import click
 
 from graph.errors import GraphError
-from hub.cli import agreements, audit, clients, ingest, seed, serve, stats, token
+from hub.cli import agreements, audit, clients, ingest, resolve, seed, serve, stats, token
 from hub.settings import Settings, SettingsError
 
 
@@ -40,6 +40,7 @@ for command in (
     seed.command,
     ingest.command,
     stats.command,
+    resolve.command,
     audit.group,
     token.command,
     clients.group,

@@ -1,0 +1,128 @@
+"""Identity resolution: link person records of the same true person, within and across agencies, into one Person.
+
+    resolve(graph) -> ResolveReport
+
+Stages (each timed in the report): ``read`` current person records and graph evidence (``extract``); derive the
+compared columns (``features``); train the Splink model on the data and score the blocked pairs (``model``);
+cluster the pairs above the threshold with cannot-link guards and analysts' decisions, and give clusters stable
+person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` edges with their provenance
+(``writeback``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.identity.cluster import Assignment, assign_ids, cluster
+from graph.identity.decisions import Decision, decisions, in_force, record_decision
+from graph.identity.extract import read_records
+from graph.identity.features import feature_table
+from graph.identity.model import Pair, Training, train_and_predict
+from graph.identity.progress import ProgressFactory, silent
+from graph.identity.writeback import Current, changes, write
+from graph.persons import new_person_id
+from graph.store import Graph
+
+__all__ = ["DEFAULT_THRESHOLD", "Decision", "ResolveReport", "decisions", "record_decision", "resolve"]
+
+DEFAULT_THRESHOLD = 0.9
+ATTACH = 0.5  # a lone record joins the one cluster all its pairs at or above this point to (see cluster)
+MIN_RECORDS_TO_TRAIN = 50  # below this the model cannot be estimated; only analysts' confirmations link
+
+
+@dataclass
+class ResolveReport:
+    records: int = 0
+    clusters: int = 0
+    merged: int = 0  # clusters of two or more records
+    new_ids: int = 0
+    retired_ids: int = 0
+    pairs: int = 0  # scored pairs at or above min(threshold, ATTACH)
+    refused: int = 0  # of those, kept apart by the cannot-link guards
+    rewritten: int = 0  # RESOLVED_AS edges written
+    threshold: float = DEFAULT_THRESHOLD
+    seconds: dict[str, float] = field(default_factory=dict)
+    people: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)  # person -> records
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "clusters": self.clusters,
+            "merged": self.merged,
+            "new_ids": self.new_ids,
+            "retired_ids": self.retired_ids,
+            "pairs": self.pairs,
+            "refused": self.refused,
+            "rewritten": self.rewritten,
+            "threshold": self.threshold,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
+
+    def person_lines(self) -> Iterator[dict[str, Any]]:
+        """``{"person": id, "records": [[agency, local_id], ...]}`` per resolved person, by id."""
+        for pid in sorted(self.people):
+            yield {"person": pid, "records": [list(ref) for ref in sorted(self.people[pid])]}
+
+
+class _Clock:
+    def __init__(self, report: ResolveReport) -> None:
+        self.report, self.start = report, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[stage] = now - self.start
+        self.start = now
+
+
+def resolve(
+    graph: Graph,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    agencies: Sequence[str] | None = None,
+    progress: ProgressFactory = silent,
+    report: ResolveReport | None = None,
+    training: Training | None = None,
+) -> ResolveReport:
+    """Resolve every current person record (of ``agencies``, default all) and write the result to the graph."""
+    report = report or ResolveReport()
+    report.threshold = threshold
+    clock = _Clock(report)
+    raw = read_records(graph, agencies=agencies, progress=progress)
+    made = decisions(graph)
+    clock.lap("read")
+    features = feature_table(raw)
+    rows = features.to_pylist()
+    clock.lap("features")
+    pairs: list[Pair] = []
+    if len(rows) >= MIN_RECORDS_TO_TRAIN:
+        with progress("scoring", None) as bar:
+            pairs = list(train_and_predict(features, threshold=min(threshold, ATTACH), training=training))
+            bar.update(len(pairs))
+    clock.lap("model")
+    confirmed, split = in_force(made)
+    clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH)
+    current = {r["key"]: Current(r["person_id"], r["linked_with"], r["match_probability"]) for r in raw.to_pylist()}
+    assignment: Assignment = assign_ids(
+        clustering.clusters, {k: c.person_id for k, c in current.items()}, new_person_id
+    )
+    clock.lap("cluster")
+    keys = changes(assignment, clustering.links, current)
+    write(graph, assignment, clustering.links, keys, progress=progress)
+    clock.lap("write")
+    report.records = len(rows)
+    report.clusters = len(clustering.clusters)
+    report.merged = assignment.merged
+    report.new_ids = len(assignment.new_ids)
+    report.retired_ids = len(assignment.retired_ids)
+    report.pairs = len(pairs)
+    report.refused = clustering.refused
+    report.rewritten = len(keys)
+    report.people = {}
+    for key, pid in assignment.person_of.items():
+        agency, local_id = key.split(":", 1)
+        report.people.setdefault(pid, []).append((agency, local_id))
+    report.seconds["total"] = sum(v for k, v in report.seconds.items() if k != "total")
+    return report

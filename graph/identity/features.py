@@ -1,0 +1,157 @@
+"""Derived columns the model compares and blocks on, computed once per record from the extracted fields.
+
+Pure functions of one record (plus the nickname table), so they are unit-testable and the same on every run:
+normalised names, the formal names a given name may stand for (``robbie`` -> ``robert``), Soundex codes, every
+surname a person is known by (current, hyphen parts, earlier names from ``other_names``), date-of-birth parts and
+the postcode district.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+import pyarrow as pa
+
+_LETTERS = re.compile(r"[^a-z]+")
+_PARTS = re.compile(r"[\s\-]+")
+_SOUNDEX = {c: d for d, letters in (("1", "bfpv"), ("2", "cgjkqsxz"), ("3", "dt"), ("4", "l"), ("5", "mn"), ("6", "r"))
+            for c in letters}  # fmt: skip
+
+SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("agency", pa.string()),
+        ("given", pa.string()),
+        ("given_forms", pa.list_(pa.string())),
+        ("given_sx", pa.string()),
+        ("family", pa.string()),
+        ("family_sx", pa.string()),
+        ("surnames", pa.list_(pa.string())),
+        ("dob", pa.string()),
+        ("dob_year", pa.string()),
+        ("gender", pa.string()),
+        ("postcode", pa.string()),
+        ("district", pa.string()),
+        ("nhs", pa.string()),
+        ("pnc", pa.string()),
+        ("crn", pa.string()),
+        ("ni", pa.string()),
+        ("neighbours", pa.list_(pa.string())),
+    ]
+)
+
+
+@functools.cache
+def nickname_table() -> dict[str, frozenset[str]]:
+    """Each known name -> the formal names it may stand for (a formal name stands for itself)."""
+    forms: dict[str, set[str]] = {}
+    text = resources.files("graph.identity").joinpath("nicknames.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    for row in rows:
+        formal, variant = normalise(row["formal"]), normalise(row["variant"])
+        if formal and variant:
+            forms.setdefault(formal, {formal}).add(formal)
+            forms.setdefault(variant, {variant}).add(formal)
+    return {name: frozenset(values) for name, values in forms.items()}
+
+
+def normalise(text: str | None) -> str | None:
+    """Lower case letters only (``O'Brien`` -> ``obrien``); None for nothing left."""
+    if not text:
+        return None
+    return _LETTERS.sub("", text.lower()) or None
+
+
+def first_name(text: str | None) -> str | None:
+    """The first given name, normalised (middle names are recorded inconsistently)."""
+    if not text:
+        return None
+    parts = [p for p in (normalise(t) for t in _PARTS.split(text)) if p]
+    return parts[0] if parts else None
+
+
+def given_forms(given: str | None) -> list[str]:
+    if given is None:
+        return []
+    return sorted(nickname_table().get(given, frozenset()) | {given})
+
+
+def surnames(family: str | None, other_names: Iterable[str] | None) -> list[str]:
+    """Every surname the record knows: whole and hyphen/space parts, of the family name and of other names."""
+    out: set[str] = set()
+    for text in [family, *(other_names or [])]:
+        if not text:
+            continue
+        whole = normalise(text)
+        if whole:
+            out.add(whole)
+        out.update(p for p in (normalise(t) for t in _PARTS.split(text)) if p and len(p) > 1)
+    return sorted(out)
+
+
+def soundex(word: str | None) -> str | None:
+    if not word:
+        return None
+    code, last = word[0].upper(), _SOUNDEX.get(word[0], "")
+    for c in word[1:]:
+        digit = _SOUNDEX.get(c, "")
+        if digit and digit != last:
+            code += digit
+        if c not in "hw":
+            last = digit
+    return (code + "000")[:4]
+
+
+def postcode(text: str | None) -> tuple[str | None, str | None]:
+    """(normalised postcode, district): ``ts18 1ab`` -> (``TS181AB``, ``TS18``)."""
+    if not text:
+        return None, None
+    compact = re.sub(r"[^A-Z0-9]", "", text.upper())
+    if len(compact) < 5:
+        return compact or None, compact or None
+    return compact, compact[:-3]
+
+
+def features(raw: dict[str, Any]) -> dict[str, Any]:
+    """One record's model columns from its extracted fields."""
+    given = first_name(raw.get("given_name"))
+    family = normalise(raw.get("family_name"))
+    dob = raw.get("dob")
+    gender = raw.get("gender")
+    code, district = postcode(raw.get("postcode"))
+    return {
+        "unique_id": raw["key"],
+        "agency": raw.get("agency"),
+        "given": given,
+        "given_forms": given_forms(given),
+        "given_sx": soundex(given),
+        "family": family,
+        "family_sx": soundex(family),
+        "surnames": surnames(raw.get("family_name"), raw.get("other_names")),
+        "dob": dob,
+        "dob_year": dob[:4] if dob else None,
+        "gender": gender if gender in ("female", "male", "non_binary") else None,
+        "postcode": code,
+        "district": district,
+        "nhs": _ident(raw.get("nhs_number")),
+        "pnc": _ident(raw.get("pnc_id")),
+        "crn": _ident(raw.get("probation_crn")),
+        "ni": _ident(raw.get("ni_number")),
+        "neighbours": list(raw.get("neighbours") or []),
+    }
+
+
+def feature_table(records: pa.Table) -> pa.Table:
+    return pa.Table.from_pylist([features(raw) for raw in records.to_pylist()], schema=SCHEMA)
+
+
+def _ident(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"[\s/\-]", "", str(value)).upper()
+    return text or None

@@ -1,0 +1,104 @@
+"""Identity resolution's pure parts: features, guards, stable ids, evaluation maths."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from graph.identity import evaluate as ev
+from graph.identity.cluster import assign_ids, cluster, dob_compatible, given_compatible
+from graph.identity.features import features, given_forms, soundex, surnames
+from graph.identity.model import Pair
+
+
+def test_nicknames_and_spelling_forms() -> None:
+    assert set(given_forms("bob")) & set(given_forms("robert"))
+    assert set(given_forms("chris")) >= {"christopher", "christine"}
+    assert not set(given_forms("alice")) & set(given_forms("grace"))
+
+
+def test_soundex_and_surnames() -> None:
+    assert soundex("robert") == soundex("rupert") == "R163"
+    assert soundex("smith") == soundex("smyth")
+    assert surnames("Smith-Jones", ["O'Brien"]) == ["jones", "obrien", "smith", "smithjones"]
+
+
+def test_features_normalise() -> None:
+    row = features({"key": "a:1", "given_name": "Mary Jane", "postcode": "ts18 1ab", "nhs_number": "999 000 0018"})
+    assert (row["given"], row["postcode"], row["district"], row["nhs"]) == ("mary", "TS181AB", "TS18", "9990000018")
+
+
+def test_dob_compatibility() -> None:
+    assert dob_compatible("1980-03-04", "1980-04-03")  # day and month swapped
+    assert dob_compatible("1980-03-04", "1981-03-04")
+    assert dob_compatible("1980-03-04", "1980-03-05")
+    assert not dob_compatible("1980-03-04", "1982-07-19")
+
+
+def test_given_compatibility() -> None:
+    assert given_compatible(("bob", tuple(given_forms("bob"))), ("robert", tuple(given_forms("robert"))))
+    assert given_compatible(("jonathon", ()), ("jonathan", ()))
+    assert not given_compatible(("alice", ()), ("grace", ()))
+
+
+def _row(key: str, given: str, dob: str | None, nhs: str | None = None) -> dict[str, object]:
+    return {"unique_id": key, "given": given, "given_forms": given_forms(given), "dob": dob, "nhs": nhs}
+
+
+def test_guards_keep_twins_and_conflicting_identifiers_apart() -> None:
+    rows = [
+        _row("a", "alice", "2012-05-05"),
+        _row("b", "grace", "2012-05-05"),  # twin of a
+        _row("c", "alice", None),  # links to a, and weakly to b
+        _row("d", "dawn", "1970-01-01", nhs="1"),
+        _row("e", "dawn", "1970-01-01", nhs="2"),
+    ]
+    pairs = [Pair("a", "c", 0.99, {}), Pair("b", "c", 0.95, {}), Pair("d", "e", 0.99, {})]
+    result = cluster(rows, pairs, threshold=0.9)
+    assert result.clusters == [["a", "c"], ["b"], ["d"], ["e"]]
+    assert result.refused == 2
+    assert result.links["c"].other == "a"
+
+
+def test_split_and_confirm_decisions_override_the_model() -> None:
+    rows = [_row(k, "sam", "1990-01-01") for k in "abc"]
+    pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.98, {})]
+    result = cluster(rows, pairs, threshold=0.9, split=[("a", "c")], confirmed=[("b", "c")])
+    assert result.clusters == [["a"], ["b", "c"]]
+    assert result.links["c"].evidence is None  # joined by an analyst
+
+
+def test_stable_ids() -> None:
+    fresh = (f"HP-{i}" for i in itertools.count())
+    current = {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": None}
+    result = assign_ids([["a", "b", "c"], ["d"], ["e"]], current, lambda: next(fresh))
+    assert result.person_of == {"a": "P1", "b": "P1", "c": "P1", "d": "P3", "e": "HP-0"}
+    assert result.retired_ids == ["P2"] and result.new_ids == ["HP-0"] and result.merged == 1
+    # a split person: the larger part keeps the id, ties go to the smallest id
+    split = assign_ids([["a"], ["b", "c"]], {"a": "P1", "b": "P1", "c": "P1"}, lambda: next(fresh))
+    assert split.person_of["b"] == "P1" and split.person_of["a"] == "HP-1"
+    tie = assign_ids([["a", "b"]], {"a": "P2", "b": "P1"}, lambda: next(fresh))
+    assert tie.person_of["a"] == "P1" and tie.retired_ids == ["P2"]
+
+
+def test_pairwise_scores() -> None:
+    truth = {("x", "1"): "A", ("x", "2"): "A", ("x", "3"): "A", ("x", "4"): "B", ("x", "5"): "B"}
+    predicted = [[("x", "1"), ("x", "2")], [("x", "3"), ("x", "4"), ("x", "5")]]
+    s = ev.score(predicted, truth)
+    # true pairs: 3 (A) + 1 (B); predicted: 1 + 3; correct: 1 (1-2) + 1 (4-5)
+    assert (s.true_pairs, s.predicted_pairs, s.correct_pairs) == (4, 4, 2)
+    assert s.precision == s.recall == s.f1 == pytest.approx(0.5)
+    assert (s.clusters, s.true_people, s.records) == (2, 2, 5)
+    none = ev.score(ev.singletons(truth), truth)
+    assert (none.precision, none.recall, none.f1) == (1.0, 0.0, 0.0)
+
+
+def test_exact_identifier_linkage() -> None:
+    records = [
+        {"agency": "p", "local_id": "1", "pnc_id": "X"},
+        {"agency": "n", "local_id": "2", "nhs_number": "9", "pnc_id": "X"},
+        {"agency": "h", "local_id": "3", "nhs_number": "9"},
+        {"agency": "h", "local_id": "4"},
+    ]
+    assert sorted(map(sorted, ev.by_identifier(records))) == [[("h", "3"), ("n", "2"), ("p", "1")], [("h", "4")]]
