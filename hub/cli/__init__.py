@@ -10,7 +10,7 @@ import sys
 import click
 
 from graph.errors import GraphError
-from hub.cli import agreements, audit, clients, ingest, resolve, seed, serve, stats, token
+from hub.cli import agreements, audit, clients, ingest, resolve, score, seed, serial, serve, stats, token
 from hub.settings import Settings, SettingsError
 
 
@@ -41,6 +41,8 @@ for command in (
     ingest.command,
     stats.command,
     resolve.command,
+    serial.command,
+    score.command,
     audit.group,
     token.command,
     clients.group,
