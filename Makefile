@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench venv clean
+.PHONY: run test check lint bench eval venv clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -36,6 +36,10 @@ lint: venv
 bench: venv
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.trust
+
+## make eval: accuracy against the synthetic ground truth (identity resolution, serial list), with and without linkage
+eval: venv
+	$(BIN)/python -m bench.eval
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
