@@ -45,18 +45,30 @@ class Window:
 
     since: dt.date
     as_of: dt.date
+    agencies: tuple[str, ...] | None = None  # only these agencies' incidents (a caller's grant); None: all
 
     @classmethod
-    def lookback(cls, as_of: dt.date | None = None, *, years: int = LOOKBACK_YEARS, since: dt.date | None = None):
+    def lookback(
+        cls,
+        as_of: dt.date | None = None,
+        *,
+        years: int = LOOKBACK_YEARS,
+        since: dt.date | None = None,
+        agencies: Sequence[str] | None = None,
+    ) -> Window:
         end = as_of or dt.datetime.now(dt.UTC).date()
         start = since or shift_years(end, -years)
         if start > end:
             raise ValueError(f"the window starts ({start}) after it ends ({end})")
-        return cls(since=start, as_of=end)
+        return cls(since=start, as_of=end, agencies=None if agencies is None else tuple(sorted(agencies)))
 
-    def params(self) -> dict[str, str]:
+    def params(self) -> dict[str, Any]:
         until = self.as_of + dt.timedelta(days=1)  # the whole of the as_of day
-        return {"since": f"{self.since.isoformat()}T00:00:00Z", "until": f"{until.isoformat()}T00:00:00Z"}
+        return {
+            "since": f"{self.since.isoformat()}T00:00:00Z",
+            "until": f"{until.isoformat()}T00:00:00Z",
+            "agencies": None if self.agencies is None else list(self.agencies),
+        }
 
 
 # --- facts per perpetrator, as both the serial list and the RFG scoring read them ---------------------------------
@@ -98,7 +110,7 @@ _WINDOW_INCIDENTS = (
     "WITH p, max(k.dob) AS dob "
     f"MATCH (p)<-[:{RESOLVED_AS}]-(pr:{PERSON.label})<-[:PERPETRATOR]-(n:{INCIDENT}) "
     "WHERE pr.deleted IS NULL AND n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-    "AND n.occurred_at < datetime($until) "
+    "AND n.occurred_at < datetime($until) AND ($agencies IS NULL OR n.agency IN $agencies) "
     "WITH DISTINCT p, dob, n "  # two records of one person named on one incident: the incident counts once
     "WITH p, n, (dob IS NOT NULL AND dob + duration({years: 16}) > date(n.occurred_at)) AS child "
 )
@@ -123,7 +135,7 @@ def perpetrator_ids(graph: Graph, window: Window) -> list[str]:
     """Every resolved person named through a current record as perpetrator on a current incident in the window."""
     rows = graph.read(
         f"MATCH (n:{INCIDENT}) WHERE n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-        "AND n.occurred_at < datetime($until) "
+        "AND n.occurred_at < datetime($until) AND ($agencies IS NULL OR n.agency IN $agencies) "
         f"MATCH (n)-[:PERPETRATOR]->(r:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
         "WHERE r.deleted IS NULL RETURN DISTINCT p.person_id AS id",
         **window.params(),
@@ -299,12 +311,13 @@ def find_serial(
     as_of: dt.date | None = None,
     years: int = LOOKBACK_YEARS,
     since: dt.date | None = None,
+    sources: Sequence[str] | None = None,
     page: int = PAGE,
     advance: Callable[[int], object] | None = None,
 ) -> SerialReport:
     """The serial perpetrators in the look-back window before ``as_of`` (default today; ``since`` overrides the
     start), most victims first, and every under-16's harm in the window as a concern."""
-    window = Window.lookback(as_of, years=years, since=since)
+    window = Window.lookback(as_of, years=years, since=since, agencies=sources)
     serial: list[PersonFacts] = []
     concerns: list[PersonFacts] = []
     for facts in iter_facts(graph, window, page=page, advance=advance):

@@ -11,6 +11,7 @@ from hub.schema.errors import ErrorCodes
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
 from hub.schema.people import Person, person_by_id, person_by_record
+from hub.schema.serial import SerialPerpetratorEntry, serial_perpetrators
 from hub.schema.statistics import CountTable, count_records
 from hub.schema.submissions import SubmissionReceipt, submit_records
 
@@ -24,6 +25,11 @@ class Query:
     person_by_record: Person | None = strawberry.field(
         resolver=person_by_record,
         description="The resolved person behind one agency's record (agency, localId), with their linked records.",
+    )
+    serial_perpetrators: list[SerialPerpetratorEntry] = strawberry.field(
+        resolver=serial_perpetrators,
+        description="The MATAC serial perpetrator list over the incidents the caller's grant covers (look-back in "
+        "years, default 3), most victims first; under-16s are never listed.",
     )
     network: Network | None = strawberry.field(
         resolver=person_network,
