@@ -308,11 +308,14 @@ def score_perpetrators(
     as_of: dt.date | None = None,
     page: int = PAGE,
     write: bool = True,
+    sources: Sequence[str] | None = None,
+    since: dt.date | None = None,
     advance: Callable[[int], object] | None = None,
 ) -> RfgRun:
     """Score every 16+ perpetrator in the window ending ``as_of`` (default today), rank them, and (unless ``write`` is
-    false) store each breakdown on the Person node. ``advance(n)`` is told of each page of perpetrators read."""
-    window = Window.lookback(as_of, years=config.window_years)
+    false) store each breakdown on the Person node; ``sources`` limits it to those agencies' incidents (a caller's
+    grant); ``since`` starts the window later (a retention cut-off). ``advance(n)`` is told of each page read."""
+    window = Window.lookback(as_of, years=config.window_years, since=since, agencies=sources)
     scored: list[tuple[float, str, dict[str, Any]]] = []
     for facts_page in iter_facts(
         graph, window, page=page, harm=config.harm_defaults, harm_fallback=config.harm_fallback, advance=advance

@@ -11,7 +11,7 @@ from hub.schema.errors import ErrorCodes
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
 from hub.schema.people import Person, person_by_id, person_by_record
-from hub.schema.serial import SerialPerpetratorEntry, serial_perpetrators
+from hub.schema.serial import NominationList, SerialPerpetratorEntry, matac_nominations, serial_perpetrators
 from hub.schema.statistics import CountTable, count_records
 from hub.schema.submissions import SubmissionReceipt, submit_records
 
@@ -30,6 +30,11 @@ class Query:
         resolver=serial_perpetrators,
         description="The MATAC serial perpetrator list over the incidents the caller's grant covers (look-back in "
         "years, default 3), most victims first; under-16s are never listed.",
+    )
+    matac_nominations: NominationList = strawberry.field(
+        resolver=matac_nominations,
+        description="The MATAC nomination list: perpetrators ranked by RFG(V) over the incidents the caller's grant "
+        "covers, top N, optionally in a postcode district (`area`) or known to an agency.",
     )
     network: Network | None = strawberry.field(
         resolver=person_network,

@@ -87,3 +87,20 @@ def test_purposes_that_cannot_see_who_harmed_whom_get_no_list(
 ):
     body = call(agency, role, purpose, justification).ask(QUERY)
     assert body["data"] is None and [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+
+NOMINATIONS = """{ matacNominations(top: 500) { config nominations { rank personId score recency frequency gravity
+  victims incidents victimCount serial records { agency localId } districts } } }"""
+
+
+def test_nominations_rank_with_the_breakdown_and_never_an_under_16(call: Any, series: dict[str, str]):
+    body = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-N").ask(NOMINATIONS)["data"]["matacNominations"]
+    assert len(body["config"]) == 64
+    ranks = [n["rank"] for n in body["nominations"]]
+    assert ranks == sorted(ranks)
+    mine = next(n for n in body["nominations"] if n["personId"] == series["man"])
+    assert mine["serial"] is True and mine["victimCount"] == 2 and mine["incidents"] == 2
+    assert mine["score"] > 0 and {"recency", "frequency", "gravity", "victims"} <= set(mine)
+    assert all(n["personId"] != series["boy"] for n in body["nominations"])
+    denied = call(POLICE, "dvds-officer", "dvds-disclosure", "DVDS-1").ask(NOMINATIONS)
+    assert denied["data"] is None and denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
