@@ -8,6 +8,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from hub.resolvers.meta import HubInfo, hub_info
 from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
 from hub.schema.errors import ErrorCodes
+from hub.schema.identity import IdentityDecisionReceipt, decide_identity
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
 from hub.schema.people import Person, person_by_id, person_by_record
@@ -61,6 +62,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    decide_identity: IdentityDecisionReceipt = strawberry.mutation(
+        resolver=decide_identity,
+        description="Confirm or split the link between two person records, with a reason. Audited; holds across "
+        "every later identity resolution run.",
+    )
     submit_records: SubmissionReceipt = strawberry.mutation(
         resolver=submit_records,
         description="Submit records in the partner format (the same validation as `hub ingest`) for the caller's own "

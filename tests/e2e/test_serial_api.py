@@ -104,3 +104,29 @@ def test_nominations_rank_with_the_breakdown_and_never_an_under_16(call: Any, se
     assert all(n["personId"] != series["boy"] for n in body["nominations"])
     denied = call(POLICE, "dvds-officer", "dvds-disclosure", "DVDS-1").ask(NOMINATIONS)
     assert denied["data"] is None and denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+DECIDE = """mutation D($a: RecordInput!, $b: RecordInput!, $d: IdentityDecisionKind!, $r: String!) {
+  decideIdentity(a: $a, b: $b, decision: $d, reason: $r) { id decision records } }"""
+
+
+def test_an_analyst_splits_two_records_and_the_decision_is_stored_and_audited(
+    call: Any, series: dict[str, str], graph: Graph
+):
+    analyst = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-ID")
+    a = {"agency": POLICE, "localId": f"{series['tag']}-man"}
+    b = {"agency": POLICE, "localId": f"{series['tag']}-boy"}
+    made = analyst.ask(DECIDE, a=a, b=b, d="SPLIT", r="different dates of birth")["data"]["decideIdentity"]
+    assert made["decision"] == "SPLIT" and sorted(made["records"]) == made["records"]
+    stored = graph.read("MATCH (d:IdentityDecision {id: $id}) RETURN d.decision AS d, d.reason AS r", id=made["id"])
+    assert stored == [{"d": "split", "r": "different dates of birth"}]
+    missing = analyst.ask(DECIDE, a=a, b={"agency": POLICE, "localId": "no-such"}, d="CONFIRM", r="x")
+    assert missing["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    school = call(SCHOOLS, "safeguarding-lead", "operation-encompass").ask(DECIDE, a=a, b=b, d="CONFIRM", r="x")
+    assert school["data"] is None and school["errors"][0]["extensions"]["code"] in ("BAD_REQUEST", "FORBIDDEN")
+    auditor = call("tees-dap", "auditor", "audit", "AUD-ID")
+    events = auditor.ask(
+        "query E($p: ID!) { auditEvents(person: $p, first: 500) { events { reasons persons } } }", p=series["man"]
+    )
+    notes = [e for e in events["data"]["auditEvents"]["events"] if any(made["id"] in r for r in e["reasons"])]
+    assert len(notes) == 1 and series["man"] in notes[0]["persons"]
