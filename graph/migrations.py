@@ -19,7 +19,7 @@ def statements() -> list[str]:
     for label in RECORD_LABELS:
         out.append(f"CREATE CONSTRAINT {_name(label, 'key')} IF NOT EXISTS FOR (n:{label}) REQUIRE n.key IS UNIQUE")
         out.append(f"CREATE INDEX {_name(label, 'agency')} IF NOT EXISTS FOR (n:{label}) ON (n.agency)")
-    for label, prop in ((AGENCY, "code"), (SUBMISSION, "id"), (RESOLVED_PERSON, "person_id")):
+    for label, prop in ((AGENCY, "code"), (SUBMISSION, "id"), (RESOLVED_PERSON, "person_id"), ("AlertAck", "alert_id")):
         out.append(f"CREATE CONSTRAINT {_name(label, prop)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
     for label, prop in (
         (VERSION, "key"),
