@@ -10,7 +10,7 @@ import sys
 import click
 
 from graph.errors import GraphError
-from hub.cli import agreements, audit, clients, ingest, resolve, score, seed, serial, serve, stats, token
+from hub.cli import agreements, alerts, audit, clients, ingest, resolve, score, seed, serial, serve, stats, token
 from hub.settings import Settings, SettingsError
 
 
@@ -43,6 +43,7 @@ for command in (
     resolve.command,
     serial.command,
     score.command,
+    alerts.group,
     audit.group,
     token.command,
     clients.group,
