@@ -85,6 +85,7 @@ class Purpose:
     subject_max_age: int | None
     min_cell: int | None
     special_category_condition: str | None
+    alerts: frozenset[str] = frozenset()  # alert kinds the recipients receive
 
     def admits(self, agency: str, roles: Iterable[str]) -> bool:
         return bool(self.recipients.get(agency, frozenset()) & set(roles))
@@ -245,6 +246,8 @@ def _purpose(code: str, terms: dict[str, Any], parties: Mapping[str, Party], pro
         problem(at, f"{access} access needs fields to share and sources they may come from")
     if access == "aggregates" and "min_cell" not in terms:
         problem(at, "aggregates access needs min_cell (small-number suppression)")
+    if access != "records" and terms.get("alerts"):
+        problem(f"{at}.alerts", "alerts go to purposes with records access only")
     if access != "aggregates" and "min_cell" in terms:
         problem(f"{at}.min_cell", "applies to aggregates access only")
     just = terms.get("justification", {"required": False})
@@ -265,6 +268,7 @@ def _purpose(code: str, terms: dict[str, Any], parties: Mapping[str, Party], pro
         subject_max_age=subjects.get("max_age"),
         min_cell=terms.get("min_cell"),
         special_category_condition=terms.get("special_category_condition"),
+        alerts=frozenset(terms.get("alerts", [])),
     )
 
 

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
 from hub.resolvers.meta import HubInfo, hub_info
+from hub.schema.alerts import AlertEntry, acknowledge_alert, alert_list
 from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
 from hub.schema.errors import ErrorCodes
 from hub.schema.identity import IdentityDecisionReceipt, decide_identity
@@ -37,6 +38,11 @@ class Query:
         description="The MATAC nomination list: perpetrators ranked by RFG(V) over the incidents the caller's grant "
         "covers, top N, optionally in a postcode district (`area`) or known to an agency.",
     )
+    alerts: list[AlertEntry] = strawberry.field(
+        resolver=alert_list,
+        description="Alerts of the kinds the purpose's agreement lists (optionally only `kinds`), from sources the "
+        "caller may see; a school sees only its own pupils' Operation Encompass notifications.",
+    )
     network: Network | None = strawberry.field(
         resolver=person_network,
         description="A person's network to `hops` connections (1 to 3) through incidents and relationships.",
@@ -62,6 +68,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    acknowledge_alert: bool = strawberry.mutation(
+        resolver=acknowledge_alert,
+        description="Acknowledge an alert the caller can see, with a note; audited before it takes effect. True when "
+        "this call acknowledged it, false when it already was.",
+    )
     decide_identity: IdentityDecisionReceipt = strawberry.mutation(
         resolver=decide_identity,
         description="Confirm or split the link between two person records, with a reason. Audited; holds across "

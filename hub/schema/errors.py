@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from hub.access.context import BadRequest, Forbidden
+from hub.audit import AuditUnavailable
 
 log = logging.getLogger("hub.graphql")
 
@@ -27,6 +28,8 @@ def _classified(error: GraphQLError) -> GraphQLError:
     if isinstance(original, Forbidden):
         extensions = {"code": "FORBIDDEN", "reasons": list(original.reasons)}
         return GraphQLError("forbidden", path=error.path, extensions=extensions)
+    if isinstance(original, AuditUnavailable):
+        return GraphQLError("audit unavailable", path=error.path, extensions={"code": "AUDIT_UNAVAILABLE"})
     if isinstance(original, BadRequest):
         return GraphQLError(str(original), path=error.path, extensions={"code": "BAD_REQUEST"})
     if original is None:

@@ -32,17 +32,20 @@ def test_check_lists_every_version_and_keeps_it_in_the_archive(tmp_path: Path) -
     result = run_hub(data, "agreements", "check", "--today", "2026-01-01")  # the checkout's agreements by default
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "cleveland-dvds v1 (dvds.yaml): active, 2025-04-01 until 2028-03-31: in force; dvds-disclosure"
-    assert lines[5:7] == [
+    assert (
+        lines[0] == "cleveland-dvds v1 (dvds.v1.yaml): active, 2025-04-01 until 2026-11-23: in force; dvds-disclosure"
+    )
+    assert lines[8:11] == [
         "tees-matac v1 (matac.v1.yaml): active, 2024-04-01 until 2025-10-01: replaced by a later version; "
         "matac-tasking",
-        "tees-matac v2 (matac.yaml): active, 2025-10-01 until 2028-03-31: in force; matac-tasking",
+        "tees-matac v2 (matac.v2.yaml): active, 2025-10-01 until 2026-11-23: in force; matac-tasking",
+        "tees-matac v3 (matac.yaml): active, 2026-11-23 until 2028-03-31: not yet in force; matac-tasking",
     ]
-    assert lines[-1] == "7 agreement versions valid; 6 in force on 2026-01-01"
+    assert lines[-1] == "11 agreement versions valid; 6 in force on 2026-01-01"
     assert result.stderr == ""
     archived = sorted(p.relative_to(data / "agreements-archive").as_posix() for p in data.rglob("*.yaml"))
-    assert "tees-matac/v1.yaml" in archived and "tees-matac/v2.yaml" in archived and len(archived) == 7
-    assert (data / "agreements-archive/tees-matac/v2.yaml").read_bytes() == (DEMO / "matac.yaml").read_bytes()
+    assert "tees-matac/v1.yaml" in archived and "tees-matac/v3.yaml" in archived and len(archived) == 11
+    assert (data / "agreements-archive/tees-matac/v3.yaml").read_bytes() == (DEMO / "matac.yaml").read_bytes()
     # pure policy: no graph, no secrets, nothing but the archive in the data directory
     assert [p.name for p in data.iterdir()] == ["agreements-archive"]
 
@@ -51,12 +54,12 @@ def test_check_as_json_warns_of_overdue_review_and_coming_expiry(tmp_path: Path)
     result = run_hub(tmp_path, "agreements", "check", "--today", "2028-02-15", "--format", "json", "--no-archive")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 7
-    v2 = next(a for a in report["agreements"] if a["label"] == "tees-matac v2")
-    assert (v2["window"], v2["in_force"], v2["purposes"]) == (["2025-10-01", "2028-03-31"], True, ["matac-tasking"])
-    assert "hub: warning: tees-matac v2 (matac.yaml) was due for review on 2027-03-31" in result.stderr
-    assert "hub: warning: tees-matac v2 (matac.yaml) expires on 2028-03-31, in 45 days" in result.stderr
-    assert "tees-matac v1" not in result.stderr  # replaced: nothing to warn about
+    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 11
+    v3 = next(a for a in report["agreements"] if a["label"] == "tees-matac v3")
+    assert (v3["window"], v3["in_force"], v3["purposes"]) == (["2026-11-23", "2028-03-31"], True, ["matac-tasking"])
+    assert "hub: warning: tees-matac v3 (matac.yaml) was due for review on 2027-03-31" in result.stderr
+    assert "hub: warning: tees-matac v3 (matac.yaml) expires on 2028-03-31, in 45 days" in result.stderr
+    assert "tees-matac v1" not in result.stderr and "tees-matac v2" not in result.stderr  # replaced: no warning
     assert report["warnings"] == [line.removeprefix("hub: warning: ") for line in result.stderr.splitlines()]
     assert not (tmp_path / "agreements-archive").exists()
 
@@ -86,15 +89,15 @@ def test_check_refuses_a_version_changed_without_a_new_number(tmp_path: Path, co
     result = run_hub(tmp_path, "agreements", "check", "--dir", str(copy))
     assert result.returncode == 1
     assert result.stderr.startswith(
-        "matac.yaml: version: tees-matac v2 changed without a new version number since it was archived"
+        "matac.yaml: version: tees-matac v3 changed without a new version number since it was archived"
     )
     assert result.stderr.rstrip().endswith("bump `version`")
     assert run_hub(tmp_path, "agreements", "check", "--dir", str(copy), "--no-archive").returncode == 0
-    matac.write_text(matac.read_text().replace("version: 2", "version: 3"))
+    matac.write_text(matac.read_text().replace("version: 3", "version: 4"))
     result = run_hub(tmp_path, "agreements", "check", "--dir", str(copy), "--today", "2026-01-01")
     assert result.returncode == 0, result.stderr
-    assert "tees-matac v3 (matac.yaml): active, 2025-10-01 until 2028-03-31: in force; matac-tasking" in result.stdout
-    assert (tmp_path / "agreements-archive/tees-matac/v3.yaml").read_bytes() == matac.read_bytes()
+    assert "tees-matac v4 (matac.yaml): active, 2026-11-23 until 2028-03-31: not yet in force" in result.stdout
+    assert (tmp_path / "agreements-archive/tees-matac/v4.yaml").read_bytes() == matac.read_bytes()
 
 
 def test_explain_allowed_denied_and_unknown(tmp_path: Path) -> None:
@@ -133,7 +136,7 @@ def test_compile_prints_the_cedar_policies(tmp_path: Path, copy: Path) -> None:
     result = run_hub(tmp_path, "agreements", "compile", "--dir", str(copy))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("permit (") >= 7
-    assert 'context.purpose == "matac-tasking"' in result.stdout and "// tees-matac v2: matac-tasking" in result.stdout
+    assert 'context.purpose == "matac-tasking"' in result.stdout and "// tees-matac v3: matac-tasking" in result.stdout
     (copy / "bad.yaml").write_text("id: bad\n")
     result = run_hub(tmp_path, "agreements", "compile", "--dir", str(copy))
     assert result.returncode == 2 and result.stdout == ""

@@ -44,12 +44,12 @@ def person_of(body: dict[str, Any], root: str = "personByRecord") -> dict[str, A
 def test_matac_analyst_sees_perpetrator_history_within_retention_and_nothing_else(call: Any, household: Household):
     analyst = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-2026-014")
     body = analyst.ask(BY_RECORD, a=POLICE, l=household.local["dale"])
-    assert body["extensions"]["hub"] == {"agreement": "tees-matac", "version": 2, "purpose": "matac-tasking"}
+    assert body["extensions"]["hub"] == {"agreement": "tees-matac", "version": 3, "purpose": "matac-tasking"}
     dale = person_of(body)
     assert dale is not None and dale["id"] == household.ids["dale"]
     police = next(r for r in dale["records"] if r["agency"] == POLICE)
     assert police["givenName"] == "Dale" and police["dob"] == "1985-03-02"
-    assert police["postcode"] == "TS18"  # masked to its district by tees-matac v2
+    assert police["postcode"] == "TS18"  # masked to its district by tees-matac
     assert police["address"] is None  # not shared for MATAC
     assert {r["agency"] for r in dale["records"]} == {POLICE, PROBATION}
     incidents = {i["incident"]["localId"]: i for i in dale["incidents"]}
@@ -204,7 +204,7 @@ def test_every_request_is_audited_and_auditors_can_answer_a_subject_access_reque
         POLICE,
         "matac-tasking",
         "tees-matac",
-        "2",
+        "3",
     )
     assert access["decision"] == "allow" and "person.given_name" in access["fields"]
     assert len(access["queryHash"]) == 64 and len(access["traceId"]) == 32

@@ -88,12 +88,16 @@ def test_the_demo_agreements_load_validate_and_compile() -> None:
     agreements = load_agreements(DEMO)
     assert sorted(a.label for a in agreements.agreements) == [
         "cleveland-dvds v1",
+        "cleveland-dvds v2",
         "stockton-operation-encompass v1",
+        "stockton-operation-encompass v2",
         "tees-da-statistics v1",
         "tees-hub-oversight v1",
         "tees-marac v1",
+        "tees-marac v2",
         "tees-matac v1",
         "tees-matac v2",
+        "tees-matac v3",
     ]
     assert agreements.purposes == [
         "audit",
@@ -348,11 +352,12 @@ def test_before_is_monotone_and_days_are_exact(period: Period, extra: int, day: 
 # --- version windows -----------------------------------------------------------------------------------------------
 
 
-def test_demo_matac_v1_governs_until_v2_takes_effect() -> None:
+def test_demo_matac_versions_govern_one_after_another() -> None:
     agreements = load_agreements(DEMO)
-    v1, v2 = sorted((a for a in agreements.agreements if a.id == "tees-matac"), key=lambda a: a.version)
+    v1, v2, v3 = sorted((a for a in agreements.agreements if a.id == "tees-matac"), key=lambda a: a.version)
     assert agreements.window(v1) == (dt.date(2024, 4, 1), dt.date(2025, 10, 1))
-    assert agreements.window(v2) == (dt.date(2025, 10, 1), dt.date(2028, 3, 31))
+    assert agreements.window(v2) == (dt.date(2025, 10, 1), dt.date(2026, 11, 23))
+    assert agreements.window(v3) == (dt.date(2026, 11, 23), dt.date(2028, 3, 31))
 
     def governing(day: str) -> str | None:
         agreement = agreements.for_purpose("matac-tasking", dt.date.fromisoformat(day))
@@ -362,7 +367,9 @@ def test_demo_matac_v1_governs_until_v2_takes_effect() -> None:
     assert governing("2024-04-01") == "tees-matac v1"
     assert governing("2025-09-30") == "tees-matac v1"
     assert governing("2025-10-01") == "tees-matac v2"
-    assert governing("2028-03-30") == "tees-matac v2"
+    assert governing("2026-11-22") == "tees-matac v2"
+    assert governing("2026-11-23") == "tees-matac v3"
+    assert governing("2028-03-30") == "tees-matac v3"
     assert governing("2028-03-31") is None
 
 

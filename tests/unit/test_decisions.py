@@ -82,7 +82,7 @@ def _denied(grant: Grant, *words: str) -> None:
         (MATAC, "matac-tasking", "", INSIDE, ["requires a justification"]),
         (MATAC, "matac-tasking", "MARAC-1", INSIDE, ["does not look like 'MATAC-*'"]),
         (MATAC, "matac-tasking", "matac-1", INSIDE, ["does not look like 'MATAC-*'"]),  # case matters
-        (MATAC, "matac-tasking", "MATAC-1", dt.date(2028, 3, 31), ["tees-matac v2", "expired on 2028-03-31"]),
+        (MATAC, "matac-tasking", "MATAC-1", dt.date(2028, 3, 31), ["tees-matac v3", "expired on 2028-03-31"]),
         (MATAC, "matac-tasking", "MATAC-1", dt.date(2024, 3, 31), ["tees-matac v1", "takes effect on 2024-04-01"]),
         (DVDS, "dvds-disclosure", "DVDS-1", dt.date(2025, 3, 31), ["takes effect on 2025-04-01"]),
         (AUDITOR, "audit", None, INSIDE, ["'audit' requires a justification (the audit or subject access"]),
@@ -97,7 +97,7 @@ def test_deny_by_default_with_a_reason_in_words(
 
 @pytest.mark.parametrize("status", ["suspended", "draft"])
 def test_a_suspended_or_draft_version_authorises_nothing(tmp_path: Path, status: str) -> None:
-    agreements = _variant(tmp_path, "dvds.yaml", "status: active", f"status: {status}")
+    agreements = _variant(tmp_path, "dvds.v1.yaml", "status: active", f"status: {status}")
     _denied(
         Decider(agreements).grant(DVDS, "dvds-disclosure", "DVDS-1", INSIDE),
         f"cleveland-dvds v1 for 'dvds-disclosure' is {status} and authorises nothing",
@@ -105,7 +105,7 @@ def test_a_suspended_or_draft_version_authorises_nothing(tmp_path: Path, status:
 
 
 def test_a_suspended_newest_version_does_not_fall_back_to_the_older_one(tmp_path: Path) -> None:
-    agreements = _variant(tmp_path, "matac.yaml", "status: active", "status: suspended")
+    agreements = _variant(tmp_path, "matac.v2.yaml", "status: active", "status: suspended")
     decider = Decider(agreements)
     _denied(decider.grant(MATAC, "matac-tasking", "MATAC-1", INSIDE), "tees-matac v2 for 'matac-tasking' is suspended")
     assert decider.grant(MATAC, "matac-tasking", "MATAC-1", dt.date(2025, 9, 30)).agreement_label == "tees-matac v1"
@@ -115,7 +115,7 @@ def test_a_version_replaced_on_its_first_day_never_authorises(tmp_path: Path) ->
     """v2 suspended from the day v1 took effect: Cedar must not keep v1's permits alive beside it."""
     agreements = _variant(
         tmp_path,
-        "matac.yaml",
+        "matac.v2.yaml",
         "status: active\neffective_from: 2025-10-01",
         "status: suspended\neffective_from: 2024-04-01",
     )
@@ -125,13 +125,13 @@ def test_a_version_replaced_on_its_first_day_never_authorises(tmp_path: Path) ->
 
 
 def test_a_gap_and_a_dropped_purpose_are_explained_as_they_are(tmp_path: Path) -> None:
-    gap = _variant(tmp_path / "gap", "matac.yaml", "effective_from: 2025-10-01", "effective_from: 2026-06-01")
+    gap = _variant(tmp_path / "gap", "matac.v2.yaml", "effective_from: 2025-10-01", "effective_from: 2026-06-01")
     # v1 expires 2026-03-31, v2 starts 2026-06-01
     grant = Decider(gap).grant(MATAC, "matac-tasking", "MATAC-1", dt.date(2026, 4, 1))
     _denied(grant, "tees-matac v2 for 'matac-tasking' takes effect on 2026-06-01")
     dropped = _variant(tmp_path / "dropped", "matac.yaml", "  matac-tasking:", "  matac-panel:")
-    grant = Decider(dropped).grant(MATAC, "matac-tasking", "MATAC-1", INSIDE)
-    _denied(grant, "tees-matac v2 no longer covers purpose 'matac-tasking'")
+    grant = Decider(dropped).grant(MATAC, "matac-tasking", "MATAC-1", dt.date(2027, 1, 1))
+    _denied(grant, "tees-matac v3 no longer covers purpose 'matac-tasking'")
 
 
 # --- obligations ---------------------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_the_audit_purpose_reads_the_trail_and_no_fields(decider: Decider) -> No
 def test_a_review_overdue_warns_and_still_allows(decider: Decider) -> None:
     grant = decider.grant(DVDS, "dvds-disclosure", "DVDS-1", dt.date(2027, 4, 1))
     assert grant.allowed
-    assert grant.warnings == ("cleveland-dvds v1 was due for review on 2027-03-31",)
+    assert grant.warnings == ("cleveland-dvds v2 was due for review on 2027-03-31",)
     assert not decider.grant(DVDS, "dvds-disclosure", "DVDS-1", dt.date(2027, 3, 31)).warnings
 
 

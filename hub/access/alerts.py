@@ -1,0 +1,47 @@
+"""Alerts under a request's grant: only the kinds the purpose's agreement lists, only alerts whose evidence comes
+from agencies the caller may see, and a school only its own Operation Encompass notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from graph.analytics.alerts import Acknowledgement, Alert, acknowledge, acknowledged, compute_alerts
+from graph.store import Graph
+from hub.access.context import Access, BadRequest, Forbidden
+
+
+def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tuple[Alert, Acknowledgement | None]]:
+    access.require_records()
+    grant, principal = access.grant, access.principal
+    terms = grant.terms
+    allowed = terms.alerts if terms is not None else frozenset()
+    if not allowed:
+        raise Forbidden((f"{grant.agreement_label} gives no alerts for {grant.purpose!r}",))
+    wanted = sorted(allowed & set(kinds)) if kinds else sorted(allowed)
+    own = [principal.agency] if principal is not None and terms is not None and terms.subject_scope != "any" else None
+    found = compute_alerts(graph, as_of=grant.today, kinds=wanted, school_agencies=own)
+    # every piece of evidence must come from an agency whose records the grant lets flow
+    sources = {source for (_entity, source) in grant.visible}
+    shown = [a for a in found if all(agency in sources for agency, _ in a.records)]
+    if own is not None:
+        shown = [a for a in shown if a.notification is not None and a.notification.school in own]
+    acks = acknowledged(graph, [a.id for a in shown])
+    for alert in shown:
+        access.saw(alert.person)
+        for other in alert.related:
+            access.saw(other)
+    return [(a, acks.get(a.id)) for a in shown]
+
+
+def acknowledge_alert(access: Access, graph: Graph, alert_id: str, note: str) -> bool:
+    """Acknowledge an alert the caller can see now; the caller has made the audit event durable first."""
+    if not note.strip() or len(note) > 1000:
+        raise BadRequest("an acknowledgement needs a note (at most 1,000 characters)")
+    visible = {alert.id for alert, _ in alerts_for(access, graph, None)}
+    if alert_id not in visible:
+        raise BadRequest("no such alert")
+    principal = access.principal
+    assert principal is not None
+    done = acknowledge(graph, alert_id, who=principal.subject, note=note, at=dt.datetime.now(dt.UTC))
+    access.notes.append(f"alert {alert_id} {'acknowledged' if done else 'was already acknowledged'}")
+    return done
