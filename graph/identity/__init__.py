@@ -103,7 +103,7 @@ def resolve(
             bar.update(len(pairs))
     clock.lap("model")
     confirmed, split = in_force(made)
-    clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH)
+    clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH, sparse=True)
     current = {r["key"]: Current(r["person_id"], r["linked_with"], r["match_probability"]) for r in raw.to_pylist()}
     assignment: Assignment = assign_ids(
         clustering.clusters, {k: c.person_id for k, c in current.items()}, new_person_id

@@ -14,6 +14,13 @@ Then, with ``attach``, a record still alone whose every pair at or above ``attac
 into one and the same cluster joins it: a sparse record (a name heard from a victim, no date of birth, no address)
 that fits exactly one known person.
 
+With ``sparse``, a cluster with no date of birth at all (typically one record, a person as a victim described them)
+then joins the one other cluster in which some record has a compatible given name (nickname, initial or near
+spelling), a surname in common or near in spelling (any known surname), and a partner or other party in common (the
+same ``initial|dob`` signature, or one character apart). If two clusters fit, it stays alone. Splink scores such
+pairs low at scale (the prior falls with the number of records while name and partner evidence does not grow), and
+the name alone is never enough: the shared partner is what makes it the same person.
+
 Ids: a cluster keeps the person id most of its records already resolve to (ties: the smallest id); each id goes
 to one cluster at most (the one holding most of its records); clusters left without one get a fresh id.
 """
@@ -67,6 +74,7 @@ def cluster(
     confirmed: Iterable[tuple[str, str]] = (),
     split: Iterable[tuple[str, str]] = (),
     attach: float | None = None,
+    sparse: bool = False,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``."""
     groups = {r["unique_id"]: _group(r) for r in records}
@@ -124,6 +132,7 @@ def cluster(
                 continue
             options = candidates[key]
             targets = {find(p.b if p.a == key else p.a) for p in options}
+            targets = {t for t in targets if not _sparse(groups[t])} or targets
             if len(targets) != 1:
                 continue
             (target,) = targets
@@ -132,12 +141,123 @@ def cluster(
             if not _compatible(groups[root], groups[target]):
                 refused += 1
                 continue
-            best = max(options, key=lambda p: p.probability)
+            best = max((p for p in options if find(p.b if p.a == key else p.a) == target), key=lambda p: p.probability)
             join(root, target)
             other = best.b if best.a == key else best.a
             note(key, other, Link(other, best.probability, best.evidence), Link(key, best.probability, best.evidence))
+    if sparse:
+        rows = {r["unique_id"]: r for r in records}
+        for key, others in _sparse_candidates(records):
+            root = find(key)
+            targets = {find(other) for other in others} - {root}
+            if groups[root].dobs or len(targets) != 1:
+                continue
+            (target,) = targets
+            other = next(o for o in others if find(o) == target)
+            if _split_between(groups[root], groups[target], apart):
+                continue
+            if not _compatible(groups[root], groups[target]):
+                refused += 1
+                continue
+            join(root, target)
+            evidence = _sparse_evidence(rows[key], rows[other])
+            note(key, other, Link(other, SPARSE_PROBABILITY, evidence), Link(key, SPARSE_PROBABILITY, evidence))
     clusters = sorted(sorted(g.members) for g in groups.values())
     return Clustering(clusters=clusters, links=links, refused=refused)
+
+
+SPARSE_PROBABILITY = 0.9  # recorded on a link made by the sparse-record rule (no model score behind it)
+
+
+def _name_keys(row: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """Blocks for the sparse-record rule: a formal given name with a known surname or the surname's Soundex code,
+    and the given name's Soundex code with a known surname (so one typo on either side still meets)."""
+    forms = set(row.get("given_forms") or ()) | ({row["given"]} if row.get("given") else set())
+    names = set(row.get("surnames") or ())
+    keys = {(f, n) for f in forms for n in names}
+    if row.get("family_sx"):
+        keys |= {(f, "#" + row["family_sx"]) for f in forms}
+    if row.get("given_sx"):
+        keys |= {("#" + row["given_sx"], n) for n in names}
+    return keys
+
+
+def _neighbours_agree(xs: Iterable[str], ys: Iterable[str]) -> bool:
+    """Some ``initial|dob`` signature of one side is the other's, or has the same initial and a compatible date of
+    birth (one agency mis-keyed the partner's), or the same date of birth and another initial (a partner's
+    nickname)."""
+    for x in xs:
+        for y in ys:
+            if x == y or x[2:] == y[2:] or (x[0] == y[0] and dob_compatible(x[2:], y[2:])):
+                return True
+    return False
+
+
+def _surnames_agree(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    xs, ys = set(a.get("surnames") or ()), set(b.get("surnames") or ())
+    if xs & ys:
+        return True
+    fa, fb = a.get("family"), b.get("family")
+    return bool(fa and fb and _jaro_winkler(fa, fb) >= 0.92)
+
+
+def _givens_agree(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    ga, gb = a.get("given"), b.get("given")
+    if not ga or not gb:
+        return False
+    return given_compatible((ga, tuple(a.get("given_forms") or ())), (gb, tuple(b.get("given_forms") or ())))
+
+
+def _sparse_candidates(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(record with no date of birth, the records it may join): those that agree on given name and surname and
+    share a partner or other party. A record with candidates of two different people (by date of birth) is left
+    out; the caller checks that the rest lie in one cluster."""
+    index: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for row in records:
+        if row.get("neighbours"):
+            for key in _name_keys(row):
+                index.setdefault(key, []).append(row)
+    out: list[tuple[str, list[str]]] = []
+    for row in sorted(records, key=lambda r: r["unique_id"]):
+        if row.get("dob") or not row.get("neighbours") or not row.get("given"):
+            continue
+        found: dict[str, Mapping[str, Any]] = {}
+        for key in _name_keys(row):
+            for other in index.get(key, ()):
+                other_key = other["unique_id"]
+                if other_key == row["unique_id"] or other_key in found:
+                    continue
+                if (
+                    _neighbours_agree(row["neighbours"], other["neighbours"])
+                    and _givens_agree(row, other)
+                    and _surnames_agree(row, other)
+                ):
+                    found[other_key] = other
+        if not found:
+            continue
+        dobs = {other["dob"] for other in found.values() if other.get("dob")}
+        if any(not dob_compatible(x, y) for x in dobs for y in dobs):
+            continue  # two different people fit: leave it alone
+        out.append((row["unique_id"], sorted(found)))
+    return out
+
+
+def _sparse_evidence(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+    shared = set(a.get("neighbours") or ()) & set(b.get("neighbours") or ())
+    return {
+        "given_name": ("exact" if a.get("given") == b.get("given") else "nickname, initial or near spelling", 0.0),
+        "family_name": ("exact" if a.get("family") == b.get("family") else "earlier, hyphenated or near name", 0.0),
+        "neighbours": (
+            "shares a partner or other party" if shared else "shares a partner or other party (near date of birth)",
+            0.0,
+        ),
+        "rule": ("no date of birth: the only known person with this name and partner", 0.0),
+    }
+
+
+def _sparse(group: _Group) -> bool:
+    """A lone record with no date of birth: not yet a known person another sparse record must choose against."""
+    return len(group.members) == 1 and not group.dobs
 
 
 def _stronger(new: Link, old: Link) -> bool:

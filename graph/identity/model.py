@@ -115,7 +115,7 @@ COMPARISONS: list[dict[str, Any]] = [
 ]
 
 # pairs scored at all: each rule on its own is cheap; together they keep recall high
-BLOCKING_RULES: list[str] = [
+BLOCKING_RULES: list[str | dict[str, Any]] = [
     "l.dob = r.dob",
     *(f"l.{c} = r.{c}" for c in _IDS),
     "l.family_sx = r.family_sx AND l.dob_year = r.dob_year",
@@ -123,6 +123,13 @@ BLOCKING_RULES: list[str] = [
     "l.family_sx = r.family_sx AND l.district = r.district",
     "l.postcode = r.postcode AND substr(l.given, 1, 1) = substr(r.given, 1, 1)",
     "l.given = r.given AND l.district = r.district",
+    # sparse records (a name heard from a victim, no date of birth or address): any formal given name with any
+    # surname, and a shared partner or other party
+    {
+        "blocking_rule": "l.given_forms = r.given_forms AND l.surnames = r.surnames",
+        "arrays_to_explode": ["given_forms", "surnames"],
+    },
+    {"blocking_rule": "l.neighbours = r.neighbours", "arrays_to_explode": ["neighbours"]},
 ]
 
 # EM passes: each blocks on some columns and so trains the others
@@ -138,13 +145,14 @@ DETERMINISTIC_RULES: list[str] = [
 ]
 
 
-def settings(*, blocking_rules: list[str] | None = None) -> dict[str, Any]:
+def settings(*, blocking_rules: list[str | dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "comparisons": COMPARISONS,
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": rule} for rule in (BLOCKING_RULES if blocking_rules is None else blocking_rules)
+            rule if isinstance(rule, dict) else {"blocking_rule": rule}
+            for rule in (BLOCKING_RULES if blocking_rules is None else blocking_rules)
         ],
         "retain_matching_columns": True,  # keeps the gamma (level) columns: the explanation
         "retain_intermediate_calculation_columns": True,

@@ -69,6 +69,56 @@ def test_split_and_confirm_decisions_override_the_model() -> None:
     assert result.links["c"].evidence is None  # joined by an analyst
 
 
+def _sparse_row(key: str, given: str, family: str, dob: str | None, neighbours: list[str]) -> dict[str, object]:
+    return {
+        "unique_id": key,
+        "given": given,
+        "given_forms": given_forms(given),
+        "given_sx": soundex(given),
+        "family": family,
+        "family_sx": soundex(family),
+        "surnames": surnames(family, None),
+        "dob": dob,
+        "neighbours": neighbours,
+    }
+
+
+def test_sparse_record_joins_the_one_person_sharing_its_name_and_partner() -> None:
+    rows = [
+        _sparse_row("a", "james", "taylor", "1985-09-26", ["h|1982-08-05"]),
+        _sparse_row("b", "james", "taylor", "1985-09-26", []),
+        _sparse_row("c", "jim", "talor", None, ["h|1982-08-05"]),  # nickname, typo, the same partner
+        _sparse_row("d", "callum", "taylor", None, ["m|1965-07-19"]),  # partner's dob a day off
+        _sparse_row("e", "callum", "taylor", "1991-07-20", ["m|1965-07-20"]),
+        _sparse_row("f", "mark", "taylor", None, ["h|1982-08-05"]),  # same partner, another name: not him
+    ]
+    result = cluster(rows, [Pair("a", "b", 0.99, {})], threshold=0.9, sparse=True)
+    assert result.clusters == [["a", "b", "c"], ["d", "e"], ["f"]]
+    assert result.links["c"].other == "a" and "rule" in (result.links["c"].evidence or {})
+    assert cluster(rows, [Pair("a", "b", 0.99, {})], threshold=0.9).clusters == [["a", "b"], ["c"], ["d"], ["e"], ["f"]]
+
+
+def test_sparse_record_fitting_two_people_stays_alone() -> None:
+    rows = [
+        _sparse_row("a", "james", "taylor", "1985-09-26", ["h|1982-08-05"]),
+        _sparse_row("b", "james", "taylor", "1962-01-30", ["h|1982-08-05"]),  # another James Taylor, same partner
+        _sparse_row("c", "jim", "taylor", None, ["h|1982-08-05"]),
+    ]
+    assert cluster(rows, [], threshold=0.9, sparse=True).clusters == [["a"], ["b"], ["c"]]
+
+
+def test_attach_ignores_other_lone_sparse_records() -> None:
+    rows = [_row("a", "stuart", "1985-10-28"), _row("b", "stuart", "1985-10-28"), _row("c", "stuart", None)]
+    rows += [_row("d", "stuart", None)]
+    pairs = [Pair("a", "b", 0.99, {}), Pair("c", "a", 0.6, {}), Pair("d", "a", 0.8, {}), Pair("c", "d", 0.8, {})]
+    assert cluster(rows, pairs, threshold=0.9, attach=0.5).clusters == [["a", "b", "c", "d"]]
+    rows[1] = _row("b", "stuart", "1990-01-01")  # two known Stuarts (a and e, b and f): c fits both
+    rows += [_row("e", "stuart", "1985-10-28"), _row("f", "stuart", "1990-01-01")]
+    pairs = [Pair("a", "e", 0.99, {}), Pair("b", "f", 0.99, {})]
+    pairs += [Pair("c", "a", 0.6, {}), Pair("c", "b", 0.6, {}), Pair("c", "d", 0.8, {})]
+    assert cluster(rows, pairs, threshold=0.9, attach=0.5).clusters == [["a", "e"], ["b", "f"], ["c", "d"]]
+
+
 def test_stable_ids() -> None:
     fresh = (f"HP-{i}" for i in itertools.count())
     current = {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": None}
