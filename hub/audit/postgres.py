@@ -26,6 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from hub.audit.chain import GENESIS, Row, Signed, Verification, link_hash, verify_chain
 from hub.audit.events import AuditEvent, utc_text
+from hub.audit.filters import query_sql
 from hub.audit.port import AuditLog, AuditUnavailable
 from hub.audit.signing import SigningKey
 
@@ -175,26 +176,17 @@ class PostgresAuditLog(AuditLog):
         limit: int = 100,
         after_seq: int | None = None,
     ) -> list[tuple[int, AuditEvent]]:
-        sql, where, params = "SELECT e.seq, e.body FROM events e", [], list[object]()
-        if person is not None:
-            sql += " JOIN event_persons p ON p.seq = e.seq AND p.person = %s"
-            params.append(person)
-        conditions = (
-            ("e.subject = %s", subject),
-            ("e.agency = %s", agency),
-            ("e.purpose = %s", purpose),
-            ("e.at >= %s", None if since is None else utc_text(since)),
-            ("e.at < %s", None if until is None else utc_text(until)),
-            ("e.seq > %s", after_seq),
+        sql, params = query_sql(
+            "%s",
+            person=person,
+            subject=subject,
+            agency=agency,
+            purpose=purpose,
+            since=since,
+            until=until,
+            limit=limit,
+            after_seq=after_seq,
         )
-        for condition, value in conditions:
-            if value is not None:
-                where.append(condition)
-                params.append(value)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY e.seq LIMIT %s"
-        params.append(max(limit, 0))
         with self._lock, _mapped("audit query failed"), self._session() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [(seq, AuditEvent.from_json(body)) for seq, body in rows]
