@@ -10,7 +10,7 @@ from graph import network, persons
 from graph.model import RECORD_TYPES
 from graph.store import Graph
 from hub.access.context import Access, Forbidden
-from hub.access.views import ROLE_FIELD, RecordView, _plain, _view, find_person, incidents_of, records_of
+from hub.access.views import ROLE_FIELD, RecordView, find_person, incidents_of, plain_value, record_view, records_of
 from hub.policy.catalogue import EVENT_DATE
 
 _LINK_FIELD = {(kind.name, rel): name for kind in RECORD_TYPES.values() for name, rel in kind.references.items()}
@@ -47,11 +47,11 @@ def _shown(access: Access, graph: Graph, edges: list[network.Edge]) -> list[Conn
             continue
         roles = [e.a_link, e.b_link]
         if e.entity == "incident":
-            occurred = dt.date.fromisoformat(_plain(e.record["occurred_at"])[:10])
+            occurred = dt.date.fromisoformat(plain_value(e.record["occurred_at"])[:10])
             roles = [persons.shown_role(link, dobs.get(p), occurred) for link, p in ((e.a_link, e.a), (e.b_link, e.b))]
         for who, link in ((e.a, e.a_link), (e.b, e.b_link)):
             access.disclosed(e.entity, _field(e.entity, link), who)
-        out.append(Connection(e.a, e.b, roles[0], roles[1], _view(access, e.entity, e.record, None)))
+        out.append(Connection(e.a, e.b, roles[0], roles[1], record_view(access, e.entity, e.record, None)))
     return out
 
 

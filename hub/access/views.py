@@ -46,7 +46,7 @@ class PersonView:
     records: list[RecordView]
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if hasattr(value, "iso_format"):  # neo4j temporal values
         value = value.to_native()
     if isinstance(value, dt.datetime):
@@ -73,7 +73,7 @@ def mask(value: Any, how: str | None) -> Any:
     raise ValueError(f"unknown mask {how!r}")
 
 
-def _view(access: Access, entity: str, props: dict[str, Any], subject: str | None) -> RecordView:
+def record_view(access: Access, entity: str, props: dict[str, Any], subject: str | None) -> RecordView:
     source = props["agency"]
     rules = access.grant.fields(entity, source)
     values: dict[str, Any] = {}
@@ -84,7 +84,7 @@ def _view(access: Access, entity: str, props: dict[str, Any], subject: str | Non
         raw = props.get(name)
         if name == "identifiers" and isinstance(raw, str):
             raw = sorted(json.loads(raw).items())
-        values[name] = mask(_plain(raw), how)
+        values[name] = mask(plain_value(raw), how)
     return RecordView(entity, source, props["key"], subject, values)
 
 
@@ -103,7 +103,7 @@ def find_person(
     if row is None or not _age_allowed(access, row["dobs"]):
         return None
     access.saw(row["id"])
-    return PersonView(row["id"], [_view(access, "person", r, row["id"]) for r in row["records"]])
+    return PersonView(row["id"], [record_view(access, "person", r, row["id"]) for r in row["records"]])
 
 
 def _age_allowed(access: Access, dobs: list[Any]) -> bool:
@@ -113,7 +113,7 @@ def _age_allowed(access: Access, dobs: list[Any]) -> bool:
         return True
     if not dobs:
         return False  # unknown age: not shown as a child
-    oldest = min(_plain(d) for d in dobs)
+    oldest = min(plain_value(d) for d in dobs)
     born = dt.date.fromisoformat(oldest[:10])
     today = access.grant.today
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -128,7 +128,7 @@ def incidents_of(access: Access, graph: Graph, person_id: str) -> list[tuple[str
         source = row["record"]["agency"]
         if access.grant.may_see("incident", ROLE_FIELD[row["role"]], source):
             access.disclosed("incident", ROLE_FIELD[row["role"]], person_id)
-            out.append((row["role"], _view(access, "incident", row["record"], person_id)))
+            out.append((row["role"], record_view(access, "incident", row["record"], person_id)))
     return out
 
 
@@ -141,7 +141,7 @@ def records_of(access: Access, graph: Graph, person_id: str, entity: str) -> lis
         source = row["record"]["agency"]
         if not access.grant.may_see(entity, _LINK_FIELD[(label, row["link"])], source):
             continue
-        view = _view(access, entity, row["record"], person_id)
+        view = record_view(access, entity, row["record"], person_id)
         for rel, other in row["links"]:
             name = _LINK_FIELD[(label, rel)]
             if other and access.grant.may_see(entity, name, source):
