@@ -40,8 +40,10 @@ class Graph:
         self._driver = driver
         self.database = database
         self.engine = engine
+        self.round_trips = 0  # Cypher statements sent by read() and write(): how tests catch N+1 reads
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        self.round_trips += 1
         with _mapped_errors():
             records, _, _ = self._driver.execute_query(
                 cypher, params, database_=self.database, routing_=neo4j.RoutingControl.READ
@@ -49,6 +51,7 @@ class Graph:
         return [record.data() for record in records]
 
     def write(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        self.round_trips += 1
         with _mapped_errors():
             records, _, _ = self._driver.execute_query(cypher, params, database_=self.database)
         return [record.data() for record in records]
