@@ -183,12 +183,16 @@ def _name_keys(row: Mapping[str, Any]) -> set[tuple[str, str]]:
 
 
 def _neighbours_agree(xs: Iterable[str], ys: Iterable[str]) -> bool:
-    """Some ``initial|dob`` signature of one side is the other's, or has the same initial and a compatible date of
-    birth (one agency mis-keyed the partner's), or the same date of birth and another initial (a partner's
-    nickname)."""
+    """Some signature of one side is the other's; or, for ``initial|dob`` signatures, has the same initial and a
+    compatible date of birth (one agency mis-keyed the partner's), or the same date of birth and another initial (a
+    partner's nickname). Name signatures (``initial|~surname``) count only when equal."""
     for x in xs:
         for y in ys:
-            if x == y or x[2:] == y[2:] or (x[0] == y[0] and dob_compatible(x[2:], y[2:])):
+            if x == y:
+                return True
+            if "~" in x or "~" in y:
+                continue
+            if x[2:] == y[2:] or (x[0] == y[0] and dob_compatible(x[2:], y[2:])):
                 return True
     return False
 

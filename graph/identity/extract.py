@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph.identity.features import first_name
+from graph.identity.features import first_name, normalise
 from graph.identity.progress import ProgressFactory, silent
 from graph.model import LIFTED_IDENTIFIERS, PERSON, RESOLVED_PERSON
 from graph.persons import RESOLVED_AS
@@ -88,7 +88,9 @@ def _pages(graph: Graph, page: int, agencies: list[str] | None) -> Iterator[list
 
 
 def _neighbours(graph: Graph, keys: list[str]) -> dict[str, list[str]]:
-    """For each record, ``initial|dob`` of its partners and of the other side of its incidents.
+    """For each record, signatures of its partners and of the other side of its incidents: ``initial|dob`` where the
+    other person's date of birth is known, and ``initial|~surname`` always (a support service often knows a victim and
+    her partner by name only, so the name is the one thing both agencies' records of the pair share).
 
     Only partner relationships and perpetrator-victim pairs count: siblings share parents and children present
     share everyone, which would make a household look like one person.
@@ -106,14 +108,19 @@ def _neighbours(graph: Graph, keys: list[str]) -> dict[str, list[str]]:
     )
     for match in queries:
         rows = graph.read(
-            f"{match} AND o.key <> k AND n.deleted IS NULL AND o.deleted IS NULL AND o.dob IS NOT NULL "
-            "RETURN k AS key, collect(DISTINCT [o.given_name, o.dob]) AS people",
+            f"{match} AND o.key <> k AND n.deleted IS NULL AND o.deleted IS NULL "
+            "RETURN k AS key, collect(DISTINCT [o.given_name, o.dob, o.family_name]) AS people",
             keys=keys,
             partners=list(PARTNER_KINDS),
         )
         for row in rows:
             signatures = out.setdefault(row["key"], set())
-            signatures.update(f"{(first_name(given) or '?')[0]}|{_iso(dob)}" for given, dob in row["people"])
+            for given, dob, family in row["people"]:
+                initial = (first_name(given) or "?")[0]
+                if dob is not None:
+                    signatures.add(f"{initial}|{_iso(dob)}")
+                if normalise(family):
+                    signatures.add(f"{initial}|~{normalise(family)}")
     return {key: sorted(values) for key, values in out.items()}
 
 
