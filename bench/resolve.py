@@ -1,10 +1,11 @@
-"""Identity resolution benchmark: accuracy against the synthetic ground truth, and time per stage.
+"""Identity resolution benchmark: accuracy against the synthetic ground truth, time per stage, and the scaling curve.
 
-    python -m bench.resolve [--people 3000] [--seed 7]
+    python -m bench.resolve [--people 3000[,30000,100000]] [--seed 7]
 
-Seeds a fresh embedded graph with about ``--people`` person records (``hub seed`` scaled by perpetrators),
-resolves it, and prints the time of each stage (graph read and write included) and pairwise precision, recall
-and F1 beside the same figures without linkage and with exact national-identifier linkage only.
+For each size, seeds a fresh embedded graph with about that many person records (``hub seed`` scaled by
+perpetrators), resolves it, and prints the time of each stage (graph read and write included) and pairwise
+precision, recall and F1 beside the same figures without linkage and with exact national-identifier linkage only.
+With several sizes it ends with the growth of time against the growth of the data.
 Targets (issue 5): F1 >= 0.97 at 100k person records, within 2 minutes on 2 cores.
 """
 
@@ -19,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from graph.identity import ResolveReport, resolve
 from graph.identity import evaluate as ev
-from graph.identity import resolve
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
 from graph.store import GraphConfig, open_graph
@@ -29,43 +30,56 @@ from graph.synthetic import SeedSpec, generate
 PERSONS_PER_PERPETRATOR = 10.3  # 300 perpetrators -> about 3,100 person records
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=3100, help="person records, roughly")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--threshold", type=float, default=None)
-    args = parser.parse_args()
-    perpetrators = max(1, round(args.people / PERSONS_PER_PERPETRATOR))
+def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport, ev.Scores]:
+    perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-bench-resolve-") as tmp:
         root = Path(tmp)
-        spec = SeedSpec(seed=args.seed, perpetrators=perpetrators, as_of=dt.date(2026, 11, 1))
+        spec = SeedSpec(seed=seed, perpetrators=perpetrators, as_of=dt.date(2026, 11, 1))
         started = time.perf_counter()
-        seed = generate(spec, root / "seed")
-        with open_graph(GraphConfig(data_dir=root), role="bench") as graph:
-            for agency, path in sorted(seed.files.items()):
+        made = generate(spec, root / "seed")
+        with open_graph(GraphConfig(data_dir=root, heap="4g"), role="bench") as graph:
+            for agency, path in sorted(made.files.items()):
                 ingest_file(graph, path, agency)
             loaded = time.perf_counter() - started
-            kwargs = {} if args.threshold is None else {"threshold": args.threshold}
+            kwargs = {} if threshold is None else {"threshold": threshold}
             report = resolve(graph, **kwargs)  # type: ignore[arg-type]
             again = resolve(graph, **kwargs)  # type: ignore[arg-type]
             records = read_records(graph).to_pylist()
-        truth = ev.truth_clusters(json.loads(seed.truth_file.read_text(encoding="utf-8")))
+        truth = ev.truth_clusters(json.loads(made.truth_file.read_text(encoding="utf-8")))
     refs = [(r["agency"], r["local_id"]) for r in records]
     rows = {
         "hub resolve": ev.score(list(report.people.values()), truth),
         "without linkage": ev.score(ev.singletons(refs), truth),
         "exact identifiers only": ev.score(ev.by_identifier(records), truth),
     }
-    print(f"resolve benchmark: {perpetrators} perpetrators, {report.records} person records "
-          f"(seed and ingest {loaded:.0f}s; {platform.machine()}, {os.cpu_count()} cpus)")  # fmt: skip
-    print()
+    print(f"\n{perpetrators} perpetrators, {report.records:,} person records (seed and ingest {loaded:.0f} s)\n")
     print(ev.table(rows))
     print()
     print("stage seconds  " + "  ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     print(f"re-run         {again.seconds['total']:.1f}s, {again.rewritten} links rewritten, "
           f"{again.new_ids} new ids, {again.retired_ids} retired")  # fmt: skip
     print(f"clusters {report.clusters}, merged {report.merged}, pairs {report.pairs}, refused by guards "
-          f"{report.refused}, threshold {report.threshold}")  # fmt: skip
+          f"{report.refused}, threshold {report.threshold}", flush=True)  # fmt: skip
+    return report, rows["hub resolve"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", default="3100", help="person records, roughly; comma-separated for a curve")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threshold", type=float, default=None)
+    args = parser.parse_args()
+    print(f"resolve benchmark, {dt.date.today()}: {platform.machine()}, {len(os.sched_getaffinity(0))} cores")
+    results = [(size, *run(size, args.seed, args.threshold)) for size in (int(s) for s in args.people.split(","))]
+    print(f"\n{'records':>9} {'F1':>7} {'seconds':>8} {'data x':>7} {'time x':>7}")
+    previous = None
+    for _, report, score in results:
+        total = report.seconds["total"]
+        growth = (
+            f"{report.records / previous[0]:>6.1f}x {total / previous[1]:>6.1f}x" if previous else f"{'':>7} {'':>7}"
+        )
+        print(f"{report.records:>9,} {score.f1:>7.4f} {total:>8.1f} {growth}")
+        previous = (report.records, total)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ from graph.store import Graph
 __all__ = ["DEFAULT_THRESHOLD", "Decision", "ResolveReport", "decisions", "record_decision", "resolve"]
 
 DEFAULT_THRESHOLD = 0.9
-ATTACH = 0.5  # a lone record joins the one cluster all its pairs at or above this point to (see cluster)
+# a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
+# common name alone gets there at 100k records and the wrong person is chosen more often than the right one is missed
+ATTACH = 0.85
 MIN_RECORDS_TO_TRAIN = 50  # below this the model cannot be estimated; only analysts' confirmations link
 
 

@@ -7,7 +7,9 @@ probable pair down (union-find) with cannot-link guards, so one weak pair cannot
 * conflicting national identifiers of one kind (each side holds values, none shared);
 * incompatible dates of birth (each side holds some, no two are equal, swapped, or a day, a year or a digit apart);
 * incompatible given names (each side holds some, no two share a nickname form or are near in spelling): twins;
-* different known genders.
+* different known genders;
+* strangers: neither side ever named as a perpetrator, both with a record at the same agency, and their partners,
+  addresses and national identifiers all different (a same-name, same-birthday look-alike).
 
 Confirmed pairs are joined first, whatever the model says. A merge the guards refuse leaves the two sides apart.
 Then, with ``attach``, a record still alone whose every pair at or above ``attach`` (but below the threshold) points
@@ -16,10 +18,12 @@ that fits exactly one known person.
 
 With ``sparse``, a cluster with no date of birth at all (typically one record, a person as a victim described them)
 then joins the one other cluster in which some record has a compatible given name (nickname, initial or near
-spelling), a surname in common or near in spelling (any known surname), and a partner or other party in common (the
-same ``initial|dob`` signature, or one character apart). If two clusters fit, it stays alone. Splink scores such
-pairs low at scale (the prior falls with the number of records while name and partner evidence does not grow), and
-the name alone is never enough: the shared partner is what makes it the same person.
+spelling), a surname in common or near in spelling (any known surname), and either a partner or other party in common
+(the same signature, or an ``initial|dob`` one character apart) or, for a record named as a perpetrator, a record
+also named as a perpetrator. If two clusters fit, it stays alone. Splink scores such pairs low at scale (the prior
+falls with the number of records while name evidence does not grow), and the name alone is never enough: the shared
+partner, or being the one known perpetrator of that name, is what makes it the same person. That second case is the
+serial perpetrator's later victim known only to a support service, who can name him but not his date of birth.
 
 Ids: a cluster keeps the person id most of its records already resolve to (ties: the smallest id); each id goes
 to one cluster at most (the one holding most of its records); clusters left without one get a fresh id.
@@ -48,6 +52,10 @@ class _Group:
     dobs: set[str] = field(default_factory=set)
     givens: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     genders: set[str] = field(default_factory=set)
+    partners: set[str] = field(default_factory=set)
+    postcodes: set[str] = field(default_factory=set)
+    agencies: set[str] = field(default_factory=set)
+    perpetrator: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ def cluster(
     confirmed: Iterable[tuple[str, str]] = (),
     split: Iterable[tuple[str, str]] = (),
     attach: float | None = None,
+    plausible: float | None = None,
     sparse: bool = False,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``."""
@@ -122,8 +131,9 @@ def cluster(
         )
     if attach is not None:  # records left alone, whose every plausible pair points into one cluster, join it
         candidates: dict[str, list[Pair]] = {}
+        floor = attach if plausible is None else min(plausible, attach)
         for pair in pairs:
-            if attach <= pair.probability < threshold and pair.a in parent and pair.b in parent:
+            if floor <= pair.probability < threshold and pair.a in parent and pair.b in parent:
                 candidates.setdefault(pair.a, []).append(pair)
                 candidates.setdefault(pair.b, []).append(pair)
         for key in sorted(candidates):
@@ -142,6 +152,8 @@ def cluster(
                 refused += 1
                 continue
             best = max((p for p in options if find(p.b if p.a == key else p.a) == target), key=lambda p: p.probability)
+            if best.probability < attach:
+                continue
             join(root, target)
             other = best.b if best.a == key else best.a
             note(key, other, Link(other, best.probability, best.evidence), Link(key, best.probability, best.evidence))
@@ -150,6 +162,7 @@ def cluster(
         for key, others in _sparse_candidates(records):
             root = find(key)
             targets = {find(other) for other in others} - {root}
+            targets = {t for t in targets if not _sparse(groups[t])} or targets  # as for attach
             if groups[root].dobs or len(targets) != 1:
                 continue
             (target,) = targets
@@ -214,16 +227,16 @@ def _givens_agree(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 def _sparse_candidates(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
     """(record with no date of birth, the records it may join): those that agree on given name and surname and
-    share a partner or other party. A record with candidates of two different people (by date of birth) is left
-    out; the caller checks that the rest lie in one cluster."""
+    share a partner or other party, or are both named as perpetrators. A record with candidates of two different
+    people (by date of birth) is left out; the caller checks that the rest lie in one cluster."""
     index: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for row in records:
-        if row.get("neighbours"):
+        if row.get("neighbours") or row.get("perpetrator"):
             for key in _name_keys(row):
                 index.setdefault(key, []).append(row)
     out: list[tuple[str, list[str]]] = []
     for row in sorted(records, key=lambda r: r["unique_id"]):
-        if row.get("dob") or not row.get("neighbours") or not row.get("given"):
+        if row.get("dob") or not (row.get("neighbours") or row.get("perpetrator")) or not row.get("given"):
             continue
         found: dict[str, Mapping[str, Any]] = {}
         for key in _name_keys(row):
@@ -232,7 +245,10 @@ def _sparse_candidates(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, 
                 if other_key == row["unique_id"] or other_key in found:
                     continue
                 if (
-                    _neighbours_agree(row["neighbours"], other["neighbours"])
+                    (
+                        _neighbours_agree(row["neighbours"], other["neighbours"])
+                        or (row.get("perpetrator") and other.get("perpetrator"))
+                    )
                     and _givens_agree(row, other)
                     and _surnames_agree(row, other)
                 ):
@@ -248,15 +264,18 @@ def _sparse_candidates(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, 
 
 def _sparse_evidence(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
     shared = set(a.get("neighbours") or ()) & set(b.get("neighbours") or ())
-    return {
+    partner = bool(shared) or _neighbours_agree(a.get("neighbours") or (), b.get("neighbours") or ())
+    evidence = {
         "given_name": ("exact" if a.get("given") == b.get("given") else "nickname, initial or near spelling", 0.0),
         "family_name": ("exact" if a.get("family") == b.get("family") else "earlier, hyphenated or near name", 0.0),
-        "neighbours": (
-            "shares a partner or other party" if shared else "shares a partner or other party (near date of birth)",
-            0.0,
-        ),
-        "rule": ("no date of birth: the only known person with this name and partner", 0.0),
     }
+    if partner:
+        near = "" if shared else " (near date of birth)"
+        evidence["neighbours"] = (f"shares a partner or other party{near}", 0.0)
+        evidence["rule"] = ("no date of birth: the only known person with this name and partner", 0.0)
+    else:
+        evidence["rule"] = ("no date of birth: the only known perpetrator with this name", 0.0)
+    return evidence
 
 
 def _sparse(group: _Group) -> bool:
@@ -279,6 +298,11 @@ def _group(row: Mapping[str, Any]) -> _Group:
         group.givens.add((row["given"], tuple(row.get("given_forms") or ())))
     if row.get("gender"):
         group.genders.add(row["gender"])
+    group.partners.update(row.get("neighbours") or ())
+    group.agencies.add(row.get("agency") or row["unique_id"].split(":", 1)[0])
+    group.perpetrator = bool(row.get("perpetrator"))
+    if row.get("postcode"):
+        group.postcodes.add(row["postcode"])
     return group
 
 
@@ -289,6 +313,10 @@ def _absorb(into: _Group, other: _Group) -> None:
     into.dobs |= other.dobs
     into.givens |= other.givens
     into.genders |= other.genders
+    into.partners |= other.partners
+    into.postcodes |= other.postcodes
+    into.agencies |= other.agencies
+    into.perpetrator = into.perpetrator or other.perpetrator
 
 
 def _split_between(a: _Group, b: _Group, apart: Mapping[str, set[str]]) -> bool:
@@ -305,7 +333,23 @@ def _compatible(a: _Group, b: _Group) -> bool:
             return False
     if a.genders and b.genders and not a.genders & b.genders:
         return False
+    if _strangers(a, b):
+        return False
     return _some(a.dobs, b.dobs, dob_compatible) and _some(a.givens, b.givens, given_compatible)
+
+
+def _strangers(a: _Group, b: _Group) -> bool:
+    """Two people no one has named as a perpetrator, each with a record at the same agency (two records there), each
+    with partners and addresses, none in common, and no national identifier in common: a same-name, same-birthday
+    look-alike living another life. A perpetrator is left out: moving from partner to partner and carrying a second
+    police reference is what perpetrators do, so for them this is no evidence of two people."""
+    if a.perpetrator or b.perpetrator or not a.agencies & b.agencies:
+        return False
+    if not (a.partners and b.partners and a.postcodes and b.postcodes) or a.postcodes & b.postcodes:
+        return False
+    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
+        return False
+    return not _neighbours_agree(a.partners, b.partners)
 
 
 def _some(xs: set[T], ys: set[T], ok: Callable[[T, T], bool]) -> bool:

@@ -30,7 +30,7 @@ SCHEMA = pa.schema(
     [(name, pa.string()) for name in COLUMNS if name != "other_names"]
     + [("other_names", pa.list_(pa.string()))]
     + [("person_id", pa.string()), ("linked_with", pa.string()), ("match_probability", pa.float64())]
-    + [("neighbours", pa.list_(pa.string()))]
+    + [("neighbours", pa.list_(pa.string())), ("perpetrator", pa.bool_())]
 )
 
 PARTNER_KINDS = ("intimate_partner", "ex_partner")
@@ -76,7 +76,9 @@ def _pages(graph: Graph, page: int, agencies: list[str] | None) -> Iterator[list
             "AND ($agencies IS NULL OR r.agency IN $agencies) "
             f"WITH r ORDER BY r.key LIMIT $page OPTIONAL MATCH (r)-[e:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
             f"RETURN {fields}, p.person_id AS person_id, e.linked_with AS linked_with, "
-            "e.match_probability AS match_probability ORDER BY r.key",
+            "e.match_probability AS match_probability, "
+            "EXISTS { MATCH (r)<-[:PERPETRATOR]-(n:Incident) WHERE n.deleted IS NULL } AS perpetrator "
+            "ORDER BY r.key",
             after=after,
             page=page,
             agencies=agencies,

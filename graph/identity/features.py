@@ -42,6 +42,7 @@ SCHEMA = pa.schema(
         ("crn", pa.string()),
         ("ni", pa.string()),
         ("neighbours", pa.list_(pa.string())),
+        ("perpetrator", pa.bool_()),
     ]
 )
 
@@ -143,6 +144,7 @@ def features(raw: dict[str, Any]) -> dict[str, Any]:
         "crn": _ident(raw.get("probation_crn")),
         "ni": _ident(raw.get("ni_number")),
         "neighbours": list(raw.get("neighbours") or []),
+        "perpetrator": bool(raw.get("perpetrator")),
     }
 
 

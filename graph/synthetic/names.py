@@ -44,7 +44,7 @@ MALE_CHILD = (
     "Dylan", "Lewis", "Kai", "Jayden", "Tyler", "Callum", "Ryan", "Bobby", "Frankie", "Louie", "Ronnie",
     "Albie", "Mohammed", "Hunter", "Jenson", "Ollie", "Sonny",
 )  # fmt: skip
-FAMILY = (
+FAMILY: tuple[str, ...] = (
     "Smith", "Jones", "Taylor", "Brown", "Wilson", "Robinson", "Wright", "Thompson", "Walker", "White",
     "Johnson", "Hall", "Wood", "Jackson", "Harrison", "Clarke", "Watson", "Green", "Lee", "Thomas", "Davies",
     "Roberts", "Hughes", "Edwards", "Turner", "Hill", "Moore", "Martin", "Cooper", "Ward", "Morris", "King",
@@ -58,6 +58,23 @@ FAMILY = (
     "Evans", "Mitchell", "Murphy", "O'Brien", "Patel", "Khan", "Hussain", "Ahmed", "Kaur", "Singh",
     "Kowalski", "Nowak",
 )  # fmt: skip
+# The long tail: real surnames are long-tailed (a town of 200,000 has thousands), and with only the common ones
+# above most people at 100k records would share a full name with several others, far more than in life. Place-name
+# surnames built from common English parts, after the common ones so the Zipf skew keeps those commonest.
+_SURNAME_STEMS = (
+    "Ash", "Black", "Brad", "Brom", "Brook", "Burn", "Cald", "Chad", "Clay", "Cold", "Cram", "Dal", "Dun", "East",
+    "Fair", "Far", "Green", "Hal", "Hather", "Hay", "Hep", "Kirk", "Lang", "Lin", "Mid", "Moss", "North", "Oak",
+    "Pen", "Ross", "Rush", "Sand", "Shel", "Stan", "Thorn", "Wal", "West", "Whit", "Wind", "Wor",
+)  # fmt: skip
+_SURNAME_ENDS = (
+    "ley", "ton", "worth", "field", "wood", "by", "ham", "well", "dale", "ford", "hurst", "ridge", "stone",
+    "shaw", "wick", "more", "croft", "holme", "thwaite", "burn",
+)  # fmt: skip
+FAMILY = FAMILY + tuple(
+    name
+    for name in (stem + end for end in _SURNAME_ENDS for stem in _SURNAME_STEMS)
+    if name not in FAMILY
+)
 
 # Formal name -> informal forms an agency may record instead (and the reverse, for spelling variants).
 NICKNAMES: dict[str, tuple[str, ...]] = {

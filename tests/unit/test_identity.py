@@ -107,6 +107,43 @@ def test_sparse_record_fitting_two_people_stays_alone() -> None:
     assert cluster(rows, [], threshold=0.9, sparse=True).clusters == [["a"], ["b"], ["c"]]
 
 
+def test_a_perpetrator_a_victim_named_joins_the_one_known_perpetrator_of_that_name() -> None:
+    # a later victim known only to a support service names him; she is known nowhere else, so no partner is shared
+    rows = [
+        {**_sparse_row("cp1", "david", "shepherd", "1983-07-19", ["k|~lee"]), "perpetrator": True},
+        {**_sparse_row("cp2", "david", "shepherd", "1990-02-02", []), "perpetrator": False},  # a namesake, no record
+        {**_sparse_row("idva", "dave", "shepherd", None, ["r|~moore"]), "perpetrator": True},
+        {**_sparse_row("nhs", "dave", "shepherd", None, []), "perpetrator": False},  # not named as a perpetrator
+    ]
+    result = cluster(rows, [], threshold=0.9, sparse=True)
+    assert result.clusters == [["cp1", "idva"], ["cp2"], ["nhs"]]
+    assert "perpetrator" in (result.links["idva"].evidence or {})["rule"][0]
+    rows.append({**_sparse_row("cp3", "david", "shepherd", "1975-05-05", []), "perpetrator": True})
+    assert cluster(rows, [], threshold=0.9, sparse=True).clusters == [["cp1"], ["cp2"], ["cp3"], ["idva"], ["nhs"]]
+
+
+def _lookalike(key: str, postcode: str, partner: str, perpetrator: bool = False) -> dict[str, object]:
+    row = _sparse_row(key, "zoe", "smith", "1985-08-09", [partner])
+    return {**row, "agency": key.split(":")[0], "postcode": postcode, "perpetrator": perpetrator}
+
+
+def test_same_name_same_birthday_strangers_stay_apart_unless_perpetrators() -> None:
+    # two police records, other partners, other addresses, no identifier in common: two women, however alike
+    rows = [
+        _lookalike("police:1", "TS81AG", "d|~taylor"),
+        _lookalike("idva:1", "TS81AG", "d|~taylor"),
+        _lookalike("police:2", "TS195AY", "h|~johnson"),
+        _lookalike("nhs:2", "TS195AY", "h|~johnson"),
+    ]
+    pairs = [Pair("police:1", "idva:1", 0.999, {}), Pair("police:2", "nhs:2", 0.999, {})]
+    pairs += [Pair("idva:1", "nhs:2", 0.99, {})]  # the pair that would chain them
+    result = cluster(rows, pairs, threshold=0.9)
+    assert result.clusters == [["idva:1", "police:1"], ["nhs:2", "police:2"]] and result.refused == 1
+    # a perpetrator moves from partner to partner and may carry a second police reference: no evidence of two people
+    rows = [{**r, "perpetrator": True} for r in rows]
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["idva:1", "nhs:2", "police:1", "police:2"]]
+
+
 def test_attach_ignores_other_lone_sparse_records() -> None:
     rows = [_row("a", "stuart", "1985-10-28"), _row("b", "stuart", "1985-10-28"), _row("c", "stuart", None)]
     rows += [_row("d", "stuart", None)]
