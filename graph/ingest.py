@@ -104,13 +104,18 @@ def ingest_file(
     batch_size: int = 5000,
     progress: ProgressFactory = _silent,
     validator: RecordValidator | None = None,
+    submission: str | None = None,
 ) -> IngestReport:
-    """Validate and write one submission. Raises ``IngestError`` only when the file cannot be read."""
+    """Validate and write one submission. Raises ``IngestError`` only when the file cannot be read.
+
+    With ``submission`` the file is one batch of a submission the caller opened and will close (partner writes that
+    span several calls); the records are written under that id and its ``Submission`` node is left alone."""
     handle = _open(path)
     now = dt.datetime.now(dt.UTC)
-    report = IngestReport(file=str(path), agency=agency, submission=uuid.uuid4().hex)
+    report = IngestReport(file=str(path), agency=agency, submission=submission or uuid.uuid4().hex)
     ingest = _Ingest(graph, agency, validator or default_validator(), report, batch_size)
-    records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
+    if submission is None:
+        records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
     size = path.stat().st_size
     with handle:
         with progress("checking", size) as bar:
@@ -125,7 +130,8 @@ def ingest_file(
     report.accepted = report.lines - report.rejected
     if persons:  # new person records are people of their own until identity resolution links them
         ensure_people(graph, agency)
-    records.close_submission(graph, submission=report.submission, summary=report.summary())
+    if submission is None:
+        records.close_submission(graph, submission=report.submission, summary=report.summary())
     return report
 
 

@@ -3,22 +3,31 @@
 ``open_graph`` decides which server to talk to, runs the migrations before anything else can write,
 and hands out a ``Graph``. Only the ``graph`` package speaks Cypher; driver exceptions are translated
 to ``graph.errors`` here.
+
+Each statement is an OpenTelemetry span (the API alone: whoever runs the graph installs the SDK, or nothing is
+recorded) naming the engine, the database and a hash of the Cypher text, never its parameters: they hold the data.
+Failures are recorded by exception type only, as driver messages can quote a key or value.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import neo4j
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, StatusCode
 
 from graph import embedded
 from graph.errors import GraphUnavailable
 
 T = TypeVar("T")
+_tracer = trace.get_tracer("graph")
 
 
 @dataclass(frozen=True)
@@ -44,22 +53,43 @@ class Graph:
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         self.round_trips += 1
-        with _mapped_errors():
+        with self._span("read", cypher) as span, _mapped_errors():
             records, _, _ = self._driver.execute_query(
                 cypher, params, database_=self.database, routing_=neo4j.RoutingControl.READ
             )
+            span.set_attribute("db.response.returned_rows", len(records))
         return [record.data() for record in records]
 
     def write(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         self.round_trips += 1
-        with _mapped_errors():
+        with self._span("write", cypher) as span, _mapped_errors():
             records, _, _ = self._driver.execute_query(cypher, params, database_=self.database)
+            span.set_attribute("db.response.returned_rows", len(records))
         return [record.data() for record in records]
 
     def transaction(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run ``work`` in one write transaction, retried by the driver on transient errors."""
-        with _mapped_errors(), self._driver.session(database=self.database) as session:
+        with self._span("transaction"), _mapped_errors(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
+
+    @contextlib.contextmanager
+    def _span(self, operation: str, cypher: str | None = None) -> Iterator[Span]:
+        attributes = {"db.system.name": self.engine, "db.namespace": self.database, "db.operation.name": operation}
+        if cypher is not None:  # the statement by hash: the same query has the same hash across requests and runs
+            attributes["db.query.hash"] = _digest(cypher)
+        with _tracer.start_as_current_span(
+            f"graph.{operation}",
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                yield span
+            except BaseException as exc:
+                span.set_attribute("error.type", type(exc).__qualname__)
+                span.set_status(StatusCode.ERROR)
+                raise
 
     def ping(self) -> bool:
         """One auto-commit query, never retried: readiness must answer fast when the graph is gone."""
@@ -98,6 +128,11 @@ def open_graph(
         stack.callback(graph.close)
         migrate(graph)
         yield graph
+
+
+@functools.lru_cache(maxsize=1024)
+def _digest(cypher: str) -> str:
+    return hashlib.sha256(cypher.encode()).hexdigest()[:16]
 
 
 @contextlib.contextmanager

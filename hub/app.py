@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,14 +31,20 @@ from hub.audit import AuditUnavailable, AuditWriter, open_settings_trail
 from hub.audit.requests import AUDITED, AuditRefusals, event_for, safe_text
 from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
+from hub.graphql_http import StrictRequests
 from hub.policy.reload import LivePolicy
 from hub.schema import build_schema
+from hub.schema.trusted import TrustedDocuments, admit, load_trusted
 from hub.settings import Settings
+from hub.submissions_http import submissions_endpoint
+from hub.telemetry import RequestTelemetry, Telemetry, errors
 
 log = logging.getLogger("hub")
 
 
-class _GraphQL(GraphQL[dict[str, Any], None]):
+class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requests: 400 with a code, never 500
+    trusted: TrustedDocuments | None = None  # HUB_TRUSTED_DOCUMENTS
+
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         state = request.app.state
         principal = request.scope.get(PRINCIPAL)  # None for anonymous callers; the gate refused bad tokens
@@ -62,6 +69,10 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
             # a name that cannot be encoded would break the error response that echoes it: it matches nothing anyway
             data = kwargs["request_data"] = dataclasses.replace(data, operation_name=safe_text(data.operation_name))
         kwargs["context"]["request_data"] = data  # for the audit event's operation and hash
+        admitted = admit(self.trusted, data, kwargs["context"]["access"])
+        if isinstance(admitted, ExecutionResult):
+            return admitted  # refused before GraphQL runs; the audit event carries the code
+        kwargs["context"]["request_data"] = kwargs["request_data"] = admitted
         return await super().execute_single(request, *args, **kwargs)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -73,6 +84,7 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         except AuditUnavailable:
             request.scope[AUDITED] = True  # refused for want of an audit trail: nothing to add
             log.error("audit trail unavailable: request refused")
+            errors.add(1, {"error.type": "AUDIT_UNAVAILABLE"})
             context["response"].status_code = 503
             error = {"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}
             return {"data": None, "errors": [error]}
@@ -86,13 +98,16 @@ class _GraphQL(GraphQL[dict[str, Any], None]):
         return response
 
 
-def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, on_ready: Callable[[Graph], None] | None = None, telemetry: Telemetry | None = None
+) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.auth = build_auth(settings)  # before the graph: a bad key or agreement fails fast
         app.state.policy = LivePolicy(settings.agreements_dir, archive=settings.data_dir / "agreements-archive")
         with (
+            telemetry or Telemetry(),  # first in, last out: flushed after the audit writer's last appends
             open_settings_trail(settings) as audit_log,
             AuditWriter(audit_log) as writer,
             open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph,
@@ -111,14 +126,21 @@ def create_app(settings: Settings, *, on_ready: Callable[[Graph], None] | None =
             return JSONResponse({"status": "ok", "graph": graph.engine})
         return JSONResponse({"status": "unavailable", "graph": graph.engine}, status_code=503)
 
-    graphql = _GraphQL(build_schema())
+    # production: no introspection and no GraphiQL page (hub.schema.limits)
+    graphql = _GraphQL(
+        build_schema(settings.limits, production=settings.production),
+        graphql_ide=None if settings.production else "graphiql",
+    )
+    graphql.trusted = load_trusted(settings)  # here, not in the lifespan: a bad manifest stops `hub serve` with advice
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", AuditRefusals(BearerAuth(graphql)), methods=["GET", "POST"]),
+            Route("/submissions", AuditRefusals(BearerAuth(submissions_endpoint)), methods=["POST"]),  # JSON Lines
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         ],
+        middleware=[Middleware(RequestTelemetry)],
         lifespan=lifespan,
     )

@@ -31,6 +31,28 @@ def _default_agreements_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class QueryLimits:
+    """Ceilings on one GraphQL document (HUB_MAX_*); ``hub/schema/limits.py`` says how each is counted."""
+
+    depth: int = 12
+    tokens: int = 2000
+    aliases: int = 30
+    cost: int = 50000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> QueryLimits:
+        values = {}
+        for name in ("depth", "tokens", "aliases", "cost"):
+            key = f"HUB_MAX_{name.upper()}"
+            text = env.get(key, "").strip()
+            if text:
+                if not text.isdigit() or int(text) < 1:
+                    raise SettingsError(f"{key} must be a positive whole number, not {text!r}")
+                values[name] = int(text)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     agreements_dir: Path = field(default_factory=_default_agreements_dir)  # the agreement YAML files
@@ -46,6 +68,10 @@ class Settings:
     auth_embedded: bool = True  # trust the hub's own issuer (HUB_AUTH_EMBEDDED)
     # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
     audit_url: str | None = field(default=None, repr=False)
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    production: bool = False  # HUB_MODE=production: no introspection, no GraphiQL
+    trusted_documents: Path | None = None  # HUB_TRUSTED_DOCUMENTS: the persisted-query manifest partners must use
+    trusted_clients: frozenset[str] = frozenset()  # HUB_TRUSTED_CLIENTS: only these clients must; empty: every caller
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -82,6 +108,13 @@ class Settings:
                 "HUB_AUDIT_URL must be a PostgreSQL URL (postgresql://user@host/database),"
                 " or unset for the SQLite audit trail in HUB_DATA_DIR"
             )
+        mode = env.get("HUB_MODE", "development").strip().lower()
+        if mode not in ("development", "production"):
+            raise SettingsError(f"HUB_MODE must be development or production, not {env['HUB_MODE']!r}")
+        trusted = env.get("HUB_TRUSTED_DOCUMENTS", "").strip()
+        clients = frozenset(c.strip() for c in env.get("HUB_TRUSTED_CLIENTS", "").split(",") if c.strip())
+        if clients and not trusted:
+            raise SettingsError("HUB_TRUSTED_CLIENTS is set but HUB_TRUSTED_DOCUMENTS is not: name the manifest too")
         return cls(
             data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
             agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
@@ -96,6 +129,10 @@ class Settings:
             auth_issuers=issuers,
             auth_embedded=embedded in ("true", "1", "yes"),
             audit_url=audit_url,
+            limits=QueryLimits.from_env(env),
+            production=mode == "production",
+            trusted_documents=Path(trusted).resolve() if trusted else None,
+            trusted_clients=clients,
         )
 
     def graph_config(self) -> GraphConfig:

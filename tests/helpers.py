@@ -49,12 +49,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_serve(data_dir: Path, port: int, **env: str) -> subprocess.Popen[str]:
     # output goes to a file: an unread pipe fills up with access-log lines and stalls the server
     log = serve_log(data_dir, port)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [HUB, "serve", "--port", str(port)], env=hub_env(data_dir), stdout=out, stderr=subprocess.STDOUT, text=True
+            [HUB, "serve", "--port", str(port)],
+            env=hub_env(data_dir, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     wait_ready(f"http://127.0.0.1:{port}", process, log)
     return process

@@ -106,6 +106,9 @@ def scope_for(grant: Grant, principal: Principal | None) -> Scope:
     links: dict[str, list[str]] = {}
     for kind in RECORD_TYPES.values():
         agencies = grant.sources(kind.name)
+        if kind.name == "incident":  # an incident is shown with its id (agency:local_id), or not at all
+            agencies = [a for a in agencies if "local_id" in grant.fields("incident", a)]
+            agencies = [a for a in agencies if grant.fields("incident", a)["local_id"] is None]
         if not agencies:
             continue
         sources[kind.label] = agencies

@@ -47,7 +47,18 @@ def count(access: Access, graph: Graph, entity: str, by: list[str]) -> tuple[int
         dated_by=dated_by,
         since=grant.cutoff,
     )
-    minimum = grant.terms.min_cell if grant.terms and grant.terms.min_cell else 1
+    minimum = min_cell(access)
     for name in by:
         access.disclosed(entity, name, None)
-    return minimum, [Cell(r["values"], r["count"] if r["count"] >= minimum else None) for r in rows]
+    return minimum, [Cell(r["values"], shown(r["count"], minimum)) for r in rows]
+
+
+def min_cell(access: Access) -> int:
+    """The agreement's minimum cell size: counts below it are never given."""
+    terms = access.grant.terms
+    return terms.min_cell if terms and terms.min_cell else 1
+
+
+def shown(count: int, minimum: int) -> int | None:
+    """The count as it may be given: None (suppressed) when below the minimum cell size."""
+    return count if count >= minimum else None

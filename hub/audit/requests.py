@@ -14,6 +14,7 @@ import re
 import secrets
 from typing import Any
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.access import Access
@@ -27,6 +28,9 @@ log = logging.getLogger("hub.audit")
 
 
 def trace_id(traceparent: str | None) -> str:
+    current = trace.get_current_span().get_span_context()
+    if current.is_valid:  # the request's span, which continues the caller's traceparent: the trail names its trace
+        return format(current.trace_id, "032x")
     match = _TRACEPARENT.match(traceparent or "")
     return match.group(1) if match else secrets.token_hex(16)
 

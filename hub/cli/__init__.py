@@ -10,7 +10,21 @@ import sys
 import click
 
 from graph.errors import GraphError
-from hub.cli import agreements, alerts, audit, clients, ingest, resolve, score, seed, serial, serve, stats, token
+from hub.cli import (
+    agreements,
+    alerts,
+    audit,
+    clients,
+    ingest,
+    resolve,
+    schema,
+    score,
+    seed,
+    serial,
+    serve,
+    stats,
+    token,
+)
 from hub.settings import Settings, SettingsError
 
 
@@ -48,5 +62,6 @@ for command in (
     token.command,
     clients.group,
     agreements.group,
+    schema.group,
 ):
     main.add_command(command)

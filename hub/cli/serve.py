@@ -8,6 +8,7 @@ import uvicorn
 from graph.store import Graph
 from hub.app import create_app
 from hub.settings import Settings
+from hub.telemetry import TelemetryError, configure, log_config
 
 
 @click.command("serve")
@@ -23,7 +24,7 @@ def command(settings: Settings, host: str | None, port: int | None) -> None:
         base = f"http://{host}:{port}"
         click.echo(
             f"hub: serving on {base}\n"
-            f"  GraphQL API and GraphiQL  {base}/graphql\n"
+            f"  {'GraphQL API (production)' if settings.production else 'GraphQL API and GraphiQL':<26}{base}/graphql\n"
             f"  health / readiness        {base}/healthz  {base}/readyz\n"
             "  a development token       .venv/bin/hub token --agency cleveland-police --role matac-analyst\n"
             "  then declare a purpose    headers X-Purpose: matac-tasking, X-Justification: MATAC-0001\n"
@@ -32,4 +33,9 @@ def command(settings: Settings, host: str | None, port: int | None) -> None:
             err=True,
         )
 
-    uvicorn.run(create_app(settings, on_ready=ready), host=host, port=port, log_level="warning")
+    try:
+        telemetry = configure()  # the OTEL_* variables; the app flushes it when serving ends
+    except TelemetryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    app = create_app(settings, on_ready=ready, telemetry=telemetry)
+    uvicorn.run(app, host=host, port=port, log_level="warning", log_config=log_config())

@@ -4,6 +4,9 @@ The grant is Cedar's answer for every catalogue field from every source agency, 
 same caller, purpose, justification and day always get the same grant, and a new agreement set starts a new cache.
 The grant carries the obligations of the agreement version that allowed it (masks, retention cut-off, subject scope,
 minimum cell size) and the reasons in words, for the audit trail and for the caller.
+
+Each grant is a span (purpose and agency as the agreements' codes, the verdict, whether it came from the cache) and
+each denial is counted by purpose. Subjects and justifications are never recorded: they identify people and cases.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from hub.policy.agreements import Agreement, AgreementSet, Purpose
 from hub.policy.catalogue import FIELDS, MASK_ORDER
 from hub.policy.cedar import Compiled, compile_agreements, field_entities, today_number, user_entity
 from hub.policy.explain import why_not
+from hub.telemetry import known, meter, span
 
 FieldRules = Mapping[str, str | None]  # field name -> mask (None: shown as recorded)
+_denials = meter.create_counter("hub.policy.denials", unit="{decision}", description="Grants refused, by purpose")
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class Decider:
         self.compiled: Compiled = compile_agreements(agreements)
         self._fields = field_entities()
         self._sources = agreements.agencies
+        self._purposes = frozenset(agreements.purposes)
         self._cache: OrderedDict[tuple[object, ...], Grant] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -99,15 +105,25 @@ class Decider:
     def grant(self, asker: Asker, purpose: str | None, justification: str | None, today: dt.date) -> Grant:
         # the subject does not change the answer (policies look at agency and roles), so it is not in the key
         key = (asker.agency, asker.roles, purpose, justification or "", today)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        grant = self._decide(asker, purpose, justification or "", today)
-        with self._lock:
-            self._cache[key] = grant
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        labels = {"hub.purpose": known(purpose, self._purposes), "hub.agency": known(asker.agency, self._sources)}
+        with span("policy.decide", labels) as current:
+            with self._lock:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+            grant = cached if cached is not None else self._decide(asker, purpose, justification or "", today)
+            if cached is None:
+                with self._lock:
+                    self._cache[key] = grant
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+            current.set_attributes(
+                {"hub.policy.decision": "allow" if grant.allowed else "deny", "hub.policy.cached": cached is not None}
+            )
+            if grant.agreement is not None:
+                current.set_attribute("hub.agreement", grant.agreement.label)
+        if not grant.allowed:
+            _denials.add(1, {"hub.purpose": labels["hub.purpose"]})
         return grant
 
     def submittable(self, asker: Asker, today: dt.date) -> frozenset[str]:

@@ -14,9 +14,9 @@ from graph.model import RECORD_TYPES
     shareable=True, description="The hub itself: version, graph engine, the record types it accepts."
 )
 class HubInfo:
-    version: str
-    graph_engine: str
-    record_types: list[str]
+    version: str = strawberry.field(description="The hub's software version.")
+    graph_engine: str = strawberry.field(description="The graph it runs on: `arcadedb` (embedded) or `neo4j`.")
+    record_types: list[str] = strawberry.field(description="The partner record types it accepts.")
 
 
 def hub_info(info: Info) -> HubInfo:

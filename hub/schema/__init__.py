@@ -3,24 +3,68 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 
 from hub.resolvers.meta import HubInfo, hub_info
+from hub.schema.agencies import Agency, agency_by_code, agency_list
 from hub.schema.alerts import AlertEntry, acknowledge_alert, alert_list
 from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
+from hub.schema.dashboard import Dashboard, partnership_dashboard
 from hub.schema.errors import ErrorCodes
 from hub.schema.identity import IdentityDecisionReceipt, decide_identity
 from hub.schema.ledger import DisclosureLedger
+from hub.schema.limits import CodedParserCache, limit_extensions
+from hub.schema.listings import incidents, people
 from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
+from hub.schema.pagination import Connection as Page
 from hub.schema.people import Person, person_by_id, person_by_record
+from hub.schema.records import Incident
+from hub.schema.representations import HubSchema
 from hub.schema.serial import NominationList, SerialPerpetratorEntry, matac_nominations, serial_perpetrators
 from hub.schema.statistics import CountTable, count_records
-from hub.schema.submissions import SubmissionReceipt, submit_records
+from hub.schema.submissions import (
+    Submission,
+    SubmissionReceipt,
+    close_submission,
+    open_submission,
+    submission_status,
+    submit_records,
+)
+from hub.schema.tracing import OperationTracing
+from hub.settings import QueryLimits
 
 
-@strawberry.type
+@strawberry.type(
+    description="What partners and analysts may read. Every personal field answers only within the grant the "
+    "request's purpose (X-Purpose) and justification (X-Justification) give the caller; what it hides looks exactly "
+    "like what does not exist."
+)
 class Query:
     hub: HubInfo = strawberry.field(resolver=hub_info, description="What this hub is; no personal data.")
+    agencies: list[Agency] = strawberry.field(
+        resolver=agency_list, description="The partnership's agencies (non-personal directory data), by code."
+    )
+    agency: Agency | None = strawberry.field(
+        resolver=agency_by_code, description="One agency by code; null when the hub knows no such agency."
+    )
+    people: Page[Person] = strawberry.field(
+        resolver=people,
+        description="People the caller may see, a page at a time, by id; optionally only those known to an agency "
+        "or with a family name. For purposes that share who harmed whom about anyone (MATAC, MARAC): others get "
+        "FORBIDDEN.",
+    )
+    incidents: Page[Incident] = strawberry.field(
+        resolver=incidents,
+        description="Incidents the caller may see, a page at a time, newest first unless `orderBy` says otherwise, "
+        "optionally between dates, of some categories or from one agency. For purposes that share who harmed whom "
+        "about anyone (MATAC, MARAC): others get FORBIDDEN.",
+    )
+    dashboard: Dashboard = strawberry.field(
+        resolver=partnership_dashboard,
+        description="The quarterly partnership dashboard (arrests, charges, repeat victimisation, DVDS, orders, "
+        "programme engagement) under an aggregates purpose: counts below the agreement's minimum cell size are "
+        "suppressed, and no figure lets a suppressed one be recovered.",
+    )
     person: Person | None = strawberry.field(
         resolver=person_by_id, description="A resolved person by id; null when there is none the caller may see."
     )
@@ -64,9 +108,13 @@ class Query:
     subject_access_report: SubjectAccessReport = strawberry.field(
         resolver=subject_access_report, description="Every access to one person's data (auditors, audit purpose)."
     )
+    submission: Submission | None = strawberry.field(
+        resolver=submission_status,
+        description="One of the caller's agency's submissions: its status and the batches received (partner systems).",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What partners and analysts may change; every change is audited before it takes effect.")
 class Mutation:
     acknowledge_alert: bool = strawberry.mutation(
         resolver=acknowledge_alert,
@@ -81,19 +129,32 @@ class Mutation:
     submit_records: SubmissionReceipt = strawberry.mutation(
         resolver=submit_records,
         description="Submit records in the partner format (the same validation as `hub ingest`) for the caller's own "
-        "agency, of the types an agreement in force lets it contribute; idempotent. At most 10,000 per call.",
+        "agency, of the types an agreement in force lets it contribute; idempotent. At most 10,000 per call: larger "
+        "submissions are opened, sent as batches (`submission`, `offset`) and closed.",
+    )
+    open_submission: Submission = strawberry.mutation(
+        resolver=open_submission,
+        description="Open a submission to send in batches with `submitRecords(submission:, offset:)`.",
+    )
+    close_submission: Submission = strawberry.mutation(
+        resolver=close_submission,
+        description="Close a submission; with `total`, refused unless every record up to it arrived. Closing again "
+        "changes nothing.",
     )
 
 
-def build_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+def build_schema(limits: QueryLimits | None = None, *, production: bool = False) -> strawberry.federation.Schema:
+    """The schema, with the document limits and, in production, no introspection (``hub.schema.limits``)."""
+    return HubSchema(  # Strawberry's federation schema, with `_entities` representations checked
         query=Query,
         mutation=Mutation,
-        types=[Person],
+        types=[Person, Incident, Agency],
         # partners send the same few documents over and over: parse and validate each once
         extensions=[
-            lambda: ParserCache(maxsize=256),
+            OperationTracing,  # first: its span holds the others', and it counts errors once ErrorCodes named them
+            lambda: CodedParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            *limit_extensions(limits or QueryLimits(), production=production),
             ErrorCodes,
             DisclosureLedger,
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -17,20 +18,20 @@ from hub.schema.serial import RecordRef
 
 @strawberry.type(description="An Operation Encompass notification: only the fields the statutory guidance lists.")
 class EncompassNotification:
-    school: str
-    police_reference: str
-    occurred_at: dt.datetime
-    circumstances: str | None
-    child_given_name: str | None
-    child_family_name: str | None
-    child_dob: dt.date | None
+    school: str = strawberry.field(description="The code of the school's agency.")
+    police_reference: str = strawberry.field(description="The police reference of the incident.")
+    occurred_at: dt.datetime = strawberry.field(description="When the incident happened.")
+    circumstances: str | None = strawberry.field(description="The brief circumstances (the incident's category).")
+    child_given_name: str | None = strawberry.field(description="The child's given name, as the school holds it.")
+    child_family_name: str | None = strawberry.field(description="The child's family name, as the school holds it.")
+    child_dob: dt.date | None = strawberry.field(description="The child's date of birth, as the school holds it.")
 
 
 @strawberry.type(description="Who acknowledged an alert, when, and what was done.")
 class AlertAcknowledgement:
-    who: str
-    at: dt.datetime
-    note: str
+    who: str = strawberry.field(description="Who acknowledged it (the token's subject).")
+    at: dt.datetime = strawberry.field(description="When.")
+    note: str = strawberry.field(description="What was done, in the acknowledger's words.")
 
 
 @strawberry.type(
@@ -38,15 +39,19 @@ class AlertAcknowledgement:
     "notification. Its id is stable: the same facts always give the same alert."
 )
 class AlertEntry:
-    id: strawberry.ID
-    kind: str
+    id: strawberry.ID = strawberry.field(description="The alert's stable id.")
+    kind: str = strawberry.field(description="right_to_know, repeat_marac, order_expiring or operation_encompass.")
     person_id: strawberry.ID = strawberry.field(description="The resolved person the alert is about.")
-    raised_at: dt.datetime
+    raised_at: dt.datetime = strawberry.field(description="When the facts behind it arose.")
     records: list[RecordRef] = strawberry.field(description="The records that evidence it.")
-    summary: str
-    related: list[strawberry.ID]
-    notification: EncompassNotification | None
-    acknowledged: AlertAcknowledgement | None
+    summary: str = strawberry.field(description="What the alert says, in words.")
+    related: list[strawberry.ID] = strawberry.field(description="Other resolved people it concerns.")
+    notification: EncompassNotification | None = strawberry.field(
+        description="For Operation Encompass: the notification for the school; null for other kinds."
+    )
+    acknowledged: AlertAcknowledgement | None = strawberry.field(
+        description="The acknowledgement, once someone has acknowledged it; the first one stands."
+    )
 
 
 def _entry(alert: Alert, ack: Acknowledgement | None) -> AlertEntry:
@@ -74,12 +79,21 @@ def _entry(alert: Alert, ack: Acknowledgement | None) -> AlertEntry:
     )
 
 
-async def alert_list(info: Info, kinds: list[str] | None = None) -> list[AlertEntry]:
+async def alert_list(
+    info: Info,
+    kinds: Annotated[
+        list[str] | None, strawberry.argument(description="Only these kinds (default: every kind the purpose gets).")
+    ] = None,
+) -> list[AlertEntry]:
     found = await run_in_threadpool(alerts.alerts_for, info.context["access"], info.context["graph"], kinds)
     return [_entry(alert, ack) for alert, ack in found]
 
 
-async def acknowledge_alert(info: Info, id: strawberry.ID, note: str) -> bool:
+async def acknowledge_alert(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The alert's id.")],
+    note: Annotated[str, strawberry.argument(description="What was done about it.")],
+) -> bool:
     """True when this call acknowledged it; false when someone had already."""
     access, request = info.context["access"], info.context["request"]
     principal = access.principal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -17,22 +18,22 @@ MAX_PAGE = 500
 @strawberry.type(description="One request to the hub: who asked, for what, under which agreement, what was decided.")
 class AuditEntry:
     position: int = strawberry.field(description="Position in the hash chain.")
-    at: dt.datetime
-    subject: str
-    agency: str
-    client: str | None
-    roles: list[str]
-    purpose: str | None
-    agreement: str | None
-    agreement_version: str | None
-    justification: str | None
-    operation: str | None
-    query_hash: str | None
-    decision: str
-    reasons: list[str]
+    at: dt.datetime = strawberry.field(description="When the request was decided.")
+    subject: str = strawberry.field(description="Who asked: the token's subject (`unauthenticated` without one).")
+    agency: str = strawberry.field(description="The caller's agency.")
+    client: str | None = strawberry.field(description="The partner system's client id, for client credentials tokens.")
+    roles: list[str] = strawberry.field(description="The caller's roles.")
+    purpose: str | None = strawberry.field(description="The purpose the caller declared.")
+    agreement: str | None = strawberry.field(description="The agreement that decided the request.")
+    agreement_version: str | None = strawberry.field(description="Its version.")
+    justification: str | None = strawberry.field(description="The case reference the caller gave.")
+    operation: str | None = strawberry.field(description="The GraphQL operation name, if any.")
+    query_hash: str | None = strawberry.field(description="SHA-256 of the query text.")
+    decision: str = strawberry.field(description="`allow` or `deny`.")
+    reasons: list[str] = strawberry.field(description="Why, in words.")
     persons: list[strawberry.ID] = strawberry.field(description="Resolved people whose data was disclosed.")
     fields: list[str] = strawberry.field(description="Catalogue fields disclosed (`entity.field`).")
-    trace_id: str | None
+    trace_id: str | None = strawberry.field(description="The request's trace id (W3C traceparent).")
 
     @classmethod
     def of(cls, position: int, e: AuditEvent) -> AuditEntry:
@@ -59,27 +60,29 @@ class AuditEntry:
 
 @strawberry.type(description="A page of audit events, oldest first; pass `next` as `after` for the following page.")
 class AuditPage:
-    events: list[AuditEntry]
-    next: int | None
+    events: list[AuditEntry] = strawberry.field(description="The events of this page, oldest first.")
+    next: int | None = strawberry.field(description="Pass as `after` for the next page; null on the last page.")
 
 
 @strawberry.type(description="Who accessed a person's data, when, under which agreement and why (UK GDPR Art. 15).")
 class SubjectAccessReport:
-    person_id: strawberry.ID
-    generated_at: dt.datetime
-    accesses: list[AuditEntry]
+    person_id: strawberry.ID = strawberry.field(description="The resolved person the report is about.")
+    generated_at: dt.datetime = strawberry.field(description="When the report was made.")
+    accesses: list[AuditEntry] = strawberry.field(description="Every request that disclosed their data, oldest first.")
 
 
 async def audit_events(
     info: Info,
-    person: strawberry.ID | None = None,
-    subject: str | None = None,
-    agency: str | None = None,
-    purpose: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    first: int = 100,
-    after: int | None = None,
+    person: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only events that disclosed this person's data.")
+    ] = None,
+    subject: Annotated[str | None, strawberry.argument(description="Only this caller's events.")] = None,
+    agency: Annotated[str | None, strawberry.argument(description="Only callers from this agency.")] = None,
+    purpose: Annotated[str | None, strawberry.argument(description="Only requests for this purpose.")] = None,
+    since: Annotated[dt.datetime | None, strawberry.argument(description="Only events at or after this.")] = None,
+    until: Annotated[dt.datetime | None, strawberry.argument(description="Only events before this.")] = None,
+    first: Annotated[int, strawberry.argument(description=f"How many, 1 to {MAX_PAGE}.")] = 100,
+    after: Annotated[int | None, strawberry.argument(description="A previous page's `next`.")] = None,
 ) -> AuditPage:
     info.context["access"].require_audit()
     log: AuditLog = info.context["audit_log"]
@@ -100,7 +103,9 @@ async def audit_events(
     return AuditPage(events=[AuditEntry.of(seq, e) for seq, e in page], next=page[-1][0] if len(rows) > limit else None)
 
 
-async def subject_access_report(info: Info, person_id: strawberry.ID) -> SubjectAccessReport:
+async def subject_access_report(
+    info: Info, person_id: Annotated[strawberry.ID, strawberry.argument(description="The resolved person.")]
+) -> SubjectAccessReport:
     info.context["access"].require_audit()
     log: AuditLog = info.context["audit_log"]
     found: list[AuditEntry] = []

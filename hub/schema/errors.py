@@ -3,6 +3,13 @@
     FORBIDDEN               the grant does not cover what was asked; ``extensions.reasons`` says why in words
     BAD_REQUEST             the arguments ask for something that cannot be answered (the message says what)
     GRAPHQL_INVALID         the document does not parse or validate against the schema
+    QUERY_TOO_LARGE         more tokens than HUB_MAX_TOKENS               } refused before anything runs, data null,
+    QUERY_TOO_DEEP          fields nested deeper than HUB_MAX_DEPTH       } the message names only the limit
+    TOO_MANY_ALIASES        more aliases than HUB_MAX_ALIASES             } (``hub.schema.limits``)
+    QUERY_TOO_COSTLY        estimated cost over HUB_MAX_COST              }
+    INTROSPECTION_DISABLED  ``__schema``/``__type`` in production mode    }
+    PERSISTED_QUERY_NOT_FOUND   a trusted-document hash that is not listed (``hub.schema.trusted``)
+    TRUSTED_DOCUMENT_REQUIRED   a free-form document from a client held to the trusted documents
     AUDIT_UNAVAILABLE       the audit trail could not record the request, so nothing is disclosed (HTTP 503)
     INTERNAL                anything unexpected; the message is generic and the details stay in the server log
 
@@ -19,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 
 from hub.access.context import BadRequest, Forbidden
 from hub.audit import AuditUnavailable
+from hub.schema.limits import limit_code
 
 log = logging.getLogger("hub.graphql")
 
@@ -33,7 +41,8 @@ def _classified(error: GraphQLError) -> GraphQLError:
     if isinstance(original, BadRequest):
         return GraphQLError(str(original), path=error.path, extensions={"code": "BAD_REQUEST"})
     if original is None:
-        return GraphQLError(error.message, nodes=error.nodes, extensions={"code": "GRAPHQL_INVALID"})
+        code = limit_code(error) or "GRAPHQL_INVALID"
+        return GraphQLError(error.message, nodes=error.nodes, extensions={"code": code})
     log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)
     return GraphQLError("internal error", path=error.path, extensions={"code": "INTERNAL"})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -14,26 +15,30 @@ from hub.access import identity
 
 @strawberry.input(description="One agency's record of a person.")
 class RecordInput:
-    agency: str
-    local_id: str
+    agency: str = strawberry.field(description="The code of the agency that holds the record.")
+    local_id: str = strawberry.field(description="The agency's own reference for the person.")
 
 
 @strawberry.enum(description="What the analyst decided about two records.")
 class IdentityDecisionKind(Enum):
-    CONFIRM = "confirm"
-    SPLIT = "split"
+    CONFIRM = strawberry.enum_value("confirm", description="The two records are the same person.")
+    SPLIT = strawberry.enum_value("split", description="The two records are different people.")
 
 
 @strawberry.type(description="A recorded identity decision; it applies from the next `hub resolve` run.")
 class IdentityDecisionReceipt:
-    id: strawberry.ID
-    decision: IdentityDecisionKind
-    records: list[str]
-    at: dt.datetime
+    id: strawberry.ID = strawberry.field(description="The decision's id.")
+    decision: IdentityDecisionKind = strawberry.field(description="What was decided.")
+    records: list[str] = strawberry.field(description="The two records' keys (`agency:localId`).")
+    at: dt.datetime = strawberry.field(description="When it was recorded.")
 
 
 async def decide_identity(
-    info: Info, a: RecordInput, b: RecordInput, decision: IdentityDecisionKind, reason: str
+    info: Info,
+    a: Annotated[RecordInput, strawberry.argument(description="One person record.")],
+    b: Annotated[RecordInput, strawberry.argument(description="The other person record.")],
+    decision: Annotated[IdentityDecisionKind, strawberry.argument(description="Confirm or split the link.")],
+    reason: Annotated[str, strawberry.argument(description="Why, for the audit trail.")],
 ) -> IdentityDecisionReceipt:
     made = await run_in_threadpool(
         identity.decide,
@@ -41,7 +46,7 @@ async def decide_identity(
         info.context["graph"],
         (a.agency, a.local_id),
         (b.agency, b.local_id),
-        decision.value,
+        "confirm" if decision is IdentityDecisionKind.CONFIRM else "split",
         reason,
     )
     return IdentityDecisionReceipt(

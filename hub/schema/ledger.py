@@ -18,6 +18,8 @@ class DisclosureLedger(SchemaExtension):
         if isinstance(root, Record) and root.entity and result is not None and result != []:
             access = info.context["access"]
             name = _python_name(info)
+            if name == "id" and root.entity == "incident":
+                name = "local_id"  # an incident's id is its agency and local id
             if f"{root.entity}.{name}" in FIELDS:
                 access.disclosed(root.entity, name, root.subject)
             elif name == "people" and isinstance(result, list):

@@ -1,5 +1,7 @@
 """Record types as the caller may see them. Every personal field is nullable: null when the agreement does not share
-it with this caller for this purpose, or masks it away. Resolvers here are wiring; the rules live in ``hub.access``."""
+it with this caller for this purpose, or masks it away. The exception is an incident's id (its agency and local id, its
+federation key): an incident is shown with it or not at all. Resolvers here are wiring; the rules live in
+``hub.access``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.access.views import RecordView
+from hub.schema.loaders import loaders
 
 if TYPE_CHECKING:
     from hub.schema.people import Participant
@@ -16,8 +19,10 @@ if TYPE_CHECKING:
 
 @strawberry.interface(description="A record some agency submitted: where it came from, and its own reference.")
 class Record:
-    agency: str = strawberry.field(description="The agency whose record this is.")
-    local_id: str | None = strawberry.field(default=None, description="The agency's own reference (URN...).")
+    agency: str = strawberry.field(description="The code of the agency whose record this is (see `agency(code)`).")
+    local_id: str | None = strawberry.field(
+        default=None, description="The agency's own reference (URN, case number...); null when not shared."
+    )
     # which catalogue entity the record is, and whose data it is: for the audit of what was disclosed
     entity: strawberry.Private[str] = ""
     subject: strawberry.Private[str | None] = None
@@ -26,37 +31,61 @@ class Record:
 @strawberry.type(description="A resolved person another record names, and how.")
 class PersonLink:
     field: str = strawberry.field(description="The record's field that names the person (e.g. `other`, `protected`).")
-    person_id: strawberry.ID
+    person_id: strawberry.ID = strawberry.field(description="The resolved person's id (see `person(id)`).")
 
 
 @strawberry.type(description="A national identifier an agency holds for the person.")
 class Identifier:
-    scheme: str
-    value: str
+    scheme: str = strawberry.field(description="Which identifier: `pnc_id`, `nhs_number`, `ni_number`...")
+    value: str = strawberry.field(description="The identifier as the agency recorded it.")
 
 
 @strawberry.type(description="One agency's record of a person.")
 class PersonRecord(Record):
-    given_name: str | None = None
-    family_name: str | None = None
-    other_names: list[str] | None = None
+    given_name: str | None = strawberry.field(default=None, description="Given name, or its initial when masked.")
+    family_name: str | None = strawberry.field(default=None, description="Family name, or its initial when masked.")
+    other_names: list[str] | None = strawberry.field(default=None, description="Aliases, previous or married names.")
     dob: str | None = strawberry.field(default=None, description="Date of birth: ISO date, or its year when masked.")
-    gender: str | None = None
+    gender: str | None = strawberry.field(
+        default=None, description="Gender as recorded: female, male, non_binary, other or unknown."
+    )
     postcode: str | None = strawberry.field(default=None, description="Postcode, or its district when masked.")
-    address: str | None = None
-    identifiers: list[Identifier] | None = None
+    address: str | None = strawberry.field(default=None, description="Address as recorded.")
+    identifiers: list[Identifier] | None = strawberry.field(
+        default=None, description="National identifiers the agency holds for the person."
+    )
 
 
-@strawberry.type(description="A domestic abuse incident an agency recorded.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A domestic abuse incident an agency recorded. A federation entity keyed by `id` "
+    "(`agency:localId`); an incident the caller may not see resolves to null, exactly like one that does not exist.",
+)
 class Incident(Record):
+    id: strawberry.ID = strawberry.field(
+        default=strawberry.ID(""),
+        description="The incident's stable id, `agency:localId` (an agreement that does not share an incident's "
+        "reference as recorded shares no incidents with it).",
+    )
     occurred_at: str | None = strawberry.field(default=None, description="When it happened (UTC, ISO 8601).")
     category: str | None = strawberry.field(default=None, description="Kind of abuse: the brief circumstances.")
-    crime: bool | None = None
-    offence: str | None = None
-    harm_score: float | None = None
-    risk_level: str | None = None
-    outcome: str | None = None
+    crime: bool | None = strawberry.field(
+        default=None, description="Recorded as a crime (true) or a non-crime incident."
+    )
+    offence: str | None = strawberry.field(default=None, description="Offence code or name, where crimed.")
+    harm_score: float | None = strawberry.field(
+        default=None, description="Gravity on the agency's scale, e.g. a crime harm index."
+    )
+    risk_level: str | None = strawberry.field(default=None, description="Risk level: standard, medium or high.")
+    outcome: str | None = strawberry.field(
+        default=None, description="Outcome: arrest, charge, summons, caution, conviction, no_further_action..."
+    )
     key: strawberry.Private[str] = ""
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Incident | None:
+        found = await loaders(info).incidents.load(str(id))
+        return from_view(found) if found is not None else None
 
     @strawberry.field(description="The people the incident names, in the roles the caller may see.")
     async def people(self, info: Info) -> list[Annotated[Participant, strawberry.lazy("hub.schema.people")]]:
@@ -67,53 +96,77 @@ class Incident(Record):
 
 @strawberry.type(description="A personal connection between two people.")
 class Relationship(Record):
-    kind: str | None = None
-    start: str | None = None
-    end: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    kind: str | None = strawberry.field(
+        default=None, description="intimate_partner, ex_partner, family_member, parent_of, co_parent..."
+    )
+    start: str | None = strawberry.field(default=None, description="When it began (ISO date).")
+    end: str | None = strawberry.field(default=None, description="When it ended (ISO date).")
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="The people it connects, as the caller may see them."
+    )
 
 
 @strawberry.type(description="A protective order (DVPN, DVPO, DAPO, restraining order...).")
 class ProtectiveOrder(Record):
-    kind: str | None = None
-    start: str | None = None
-    end: str | None = None
-    status: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    kind: str | None = strawberry.field(default=None, description="DVPN, DVPO, DAPN, DAPO, restraining_order...")
+    start: str | None = strawberry.field(default=None, description="When it took effect (ISO date).")
+    end: str | None = strawberry.field(default=None, description="When it ends (ISO date).")
+    status: str | None = strawberry.field(
+        default=None, description="applied, granted, refused, breached, expired or discharged."
+    )
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="Its subject and the people it protects, as the caller may see them."
+    )
 
 
 @strawberry.type(description="A referral to a forum or service (MARAC, MATAC, IDVA, programmes...).")
 class Referral(Record):
-    forum: str | None = None
-    role: str | None = None
-    referred_at: str | None = None
-    status: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    forum: str | None = strawberry.field(
+        default=None, description="MARAC, MATAC, MASH, IDVA, perpetrator_programme, MAPPA, IOM or other."
+    )
+    role: str | None = strawberry.field(
+        default=None, description="The subject's role: victim, perpetrator, child or other."
+    )
+    referred_at: str | None = strawberry.field(default=None, description="When the referral was made (UTC, ISO 8601).")
+    status: str | None = strawberry.field(
+        default=None, description="open, accepted, declined, engaged, disengaged or closed."
+    )
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="Its subject, as the caller may see them."
+    )
 
 
 @strawberry.type(description="A risk assessment (for example DASH).")
 class RiskAssessment(Record):
-    tool: str | None = None
-    score: float | None = None
-    level: str | None = None
-    assessed_at: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    tool: str | None = strawberry.field(default=None, description="DASH, DARA, SARA, perpetrator DASH...")
+    score: float | None = strawberry.field(default=None, description="The tool's score.")
+    level: str | None = strawberry.field(default=None, description="standard, medium or high.")
+    assessed_at: str | None = strawberry.field(default=None, description="When it was assessed (UTC, ISO 8601).")
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="Whom it assesses, as the caller may see them."
+    )
 
 
-@strawberry.type(description="A Domestic Violence Disclosure Scheme application.")
+@strawberry.type(description="A Domestic Violence Disclosure Scheme (Clare's Law) application.")
 class Disclosure(Record):
-    scheme: str | None = None
-    applied_at: str | None = None
-    decided_at: str | None = None
-    outcome: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    scheme: str | None = strawberry.field(default=None, description="right_to_ask or right_to_know.")
+    applied_at: str | None = strawberry.field(default=None, description="When it was applied for (UTC, ISO 8601).")
+    decided_at: str | None = strawberry.field(default=None, description="When it was decided (UTC, ISO 8601).")
+    outcome: str | None = strawberry.field(default=None, description="pending, disclosed or not_disclosed.")
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="Its subject and its recipient, as the caller may see them."
+    )
 
 
 @strawberry.type(description="A support need (special category data where it concerns health).")
 class SupportNeed(Record):
-    need: str | None = None
-    noted_at: str | None = None
-    people: list[PersonLink] = strawberry.field(default_factory=list)
+    need: str | None = strawberry.field(
+        default=None, description="substance_misuse, alcohol, mental_health, physical_health, housing..."
+    )
+    noted_at: str | None = strawberry.field(default=None, description="When it was noted (UTC, ISO 8601).")
+    people: list[PersonLink] = strawberry.field(
+        default_factory=list, description="Whose need it is, as the caller may see them."
+    )
 
 
 TYPES: dict[str, type[Any]] = {
@@ -133,7 +186,11 @@ def from_view(view: RecordView) -> Any:
     if view.entity == "person" and values.get("identifiers") is not None:
         values["identifiers"] = [Identifier(scheme=s, value=v) for s, v in values["identifiers"]]
     kind = TYPES[view.entity]
-    extra: dict[str, Any] = {"key": view.key} if view.entity == "incident" else {}
+    extra: dict[str, Any] = {}
+    if view.entity == "incident":
+        if view.reference is None:  # the scope reads only incidents whose reference the grant shows
+            raise ValueError("an incident without a reference the grant shows must not be read")
+        extra = {"key": view.key, "id": strawberry.ID(view.reference)}
     if view.entity not in ("person", "incident"):
         extra["people"] = [PersonLink(field=f, person_id=strawberry.ID(p)) for f, p in view.links]
     return kind(agency=view.source, entity=view.entity, subject=view.subject, **values, **extra)

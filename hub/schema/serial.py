@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -15,18 +16,20 @@ from hub.access import serial
 
 @strawberry.type(description="One agency's record of a person: where the resolved person comes from.")
 class RecordRef:
-    agency: str
-    local_id: str
+    agency: str = strawberry.field(description="The code of the agency that holds the record.")
+    local_id: str = strawberry.field(description="The agency's own reference for the record.")
 
 
 @strawberry.type(description="A victim of a serial perpetrator, in the order the abuse began.")
 class SerialVictim:
-    person_id: strawberry.ID
-    records: list[RecordRef]
-    first_incident: dt.datetime
-    last_incident: dt.datetime
-    incidents: int
-    agencies: list[str]
+    person_id: strawberry.ID = strawberry.field(description="The victim's resolved person id.")
+    records: list[RecordRef] = strawberry.field(description="The victim's records the caller may see.")
+    first_incident: dt.datetime = strawberry.field(description="When the first incident against them happened.")
+    last_incident: dt.datetime = strawberry.field(description="When the last incident against them happened.")
+    incidents: int = strawberry.field(description="How many incidents against them the caller's grant covers.")
+    agencies: list[str] = strawberry.field(
+        description="The agencies whose incidents name them (those the caller may see)."
+    )
 
 
 @strawberry.type(
@@ -34,13 +37,13 @@ class SerialVictim:
     "incident against two or more victims in the look-back (MATAC)."
 )
 class SerialPerpetratorEntry:
-    person_id: strawberry.ID
-    records: list[RecordRef]
-    victims: list[SerialVictim]
-    incidents: int
-    agencies: list[str]
-    first_incident: dt.datetime
-    last_incident: dt.datetime
+    person_id: strawberry.ID = strawberry.field(description="The perpetrator's resolved person id.")
+    records: list[RecordRef] = strawberry.field(description="The perpetrator's records the caller may see.")
+    victims: list[SerialVictim] = strawberry.field(description="The victims, in the order the abuse began.")
+    incidents: int = strawberry.field(description="How many incidents in the look-back name them as perpetrator.")
+    agencies: list[str] = strawberry.field(description="The agencies that know them (those the caller may see).")
+    first_incident: dt.datetime = strawberry.field(description="When the first incident in the look-back happened.")
+    last_incident: dt.datetime = strawberry.field(description="When the last incident in the look-back happened.")
 
 
 def _refs(records: tuple[tuple[str, str], ...]) -> list[RecordRef]:
@@ -70,7 +73,10 @@ def _entry(p: SerialPerpetrator) -> SerialPerpetratorEntry:
     )
 
 
-async def serial_perpetrators(info: Info, years: int = 3) -> list[SerialPerpetratorEntry]:
+async def serial_perpetrators(
+    info: Info,
+    years: Annotated[int, strawberry.argument(description="The look-back in years, 1 to 10 (MATAC: 3).")] = 3,
+) -> list[SerialPerpetratorEntry]:
     years = max(1, min(years, 10))
     found = await run_in_threadpool(serial.serial_perpetrators, info.context["access"], info.context["graph"], years)
     return [_entry(p) for p in found]
@@ -79,31 +85,34 @@ async def serial_perpetrators(info: Info, years: int = 3) -> list[SerialPerpetra
 @strawberry.type(description="One perpetrator on the MATAC nomination list, with the RFG(V) breakdown.")
 class Nomination:
     rank: int = strawberry.field(description="Rank in the whole list, before any filter.")
-    person_id: strawberry.ID
-    score: float
+    person_id: strawberry.ID = strawberry.field(description="The perpetrator's resolved person id.")
+    score: float = strawberry.field(description="The RFG(V) score: each factor's points times its weight, summed.")
     recency: float = strawberry.field(description="Points for recency (config/rfg.yaml bands).")
-    frequency: float
-    gravity: float
-    victims: float
-    days_since_last: int
-    incidents: int
-    harm: float
-    victim_count: int
+    frequency: float = strawberry.field(description="Points for frequency (how many incidents in the window).")
+    gravity: float = strawberry.field(description="Points for gravity (the incidents' harm).")
+    victims: float = strawberry.field(description="Points for the number of distinct victims.")
+    days_since_last: int = strawberry.field(description="Days from the last incident to today.")
+    incidents: int = strawberry.field(description="Incidents in the scoring window.")
+    harm: float = strawberry.field(description="The harm the gravity points were given for.")
+    victim_count: int = strawberry.field(description="Distinct victims in the scoring window.")
     serial: bool = strawberry.field(description="Serial under the MATAC definition within the scoring window.")
-    last_incident: dt.datetime
-    records: list[RecordRef]
-    districts: list[str]
-    agencies: list[str]
+    last_incident: dt.datetime = strawberry.field(description="When the last incident happened.")
+    records: list[RecordRef] = strawberry.field(description="The perpetrator's records the caller may see.")
+    districts: list[str] = strawberry.field(description="Postcode districts on their records, where shared.")
+    agencies: list[str] = strawberry.field(description="The agencies that know them (those the caller may see).")
 
 
 @strawberry.type(description="The nomination list, and the configuration (its SHA-256) that scored it.")
 class NominationList:
-    config: str
-    nominations: list[Nomination]
+    config: str = strawberry.field(description="SHA-256 of the RFG configuration (config/rfg.yaml) that scored it.")
+    nominations: list[Nomination] = strawberry.field(description="The nominations, highest score first.")
 
 
 async def matac_nominations(
-    info: Info, top: int = 20, area: str | None = None, agency: str | None = None
+    info: Info,
+    top: Annotated[int, strawberry.argument(description="How many to list, 1 to 500.")] = 20,
+    area: Annotated[str | None, strawberry.argument(description="Only perpetrators in this postcode district.")] = None,
+    agency: Annotated[str | None, strawberry.argument(description="Only perpetrators this agency knows.")] = None,
 ) -> NominationList:
     top = max(1, min(top, 500))
     digest, scores = await run_in_threadpool(

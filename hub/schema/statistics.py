@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
@@ -12,20 +14,26 @@ from hub.access import counts
 @strawberry.type(description="One group of records and how many there are; null when below the minimum cell size.")
 class CountCell:
     values: list[str | None] = strawberry.field(description="The group's values, in the order of `by`.")
-    count: int | None
-    suppressed: bool
+    count: int | None = strawberry.field(description="How many; null when suppressed.")
+    suppressed: bool = strawberry.field(description="True when the count is below the minimum cell size.")
 
 
 @strawberry.type(description="Counts of current records grouped by some of their fields. Dates group by month. No "
                  "totals are given, so a suppressed cell cannot be recovered by subtraction.")  # fmt: skip
 class CountTable:
-    record_type: str
-    by: list[str]
+    record_type: str = strawberry.field(description="The record type counted.")
+    by: list[str] = strawberry.field(description="The fields grouped by, in order.")
     min_cell: int = strawberry.field(description="Counts below this are suppressed.")
-    cells: list[CountCell]
+    cells: list[CountCell] = strawberry.field(description="The groups, in the order of their values.")
 
 
-async def count_records(info: Info, record_type: str, by: list[str]) -> CountTable:
+async def count_records(
+    info: Info,
+    record_type: Annotated[str, strawberry.argument(description="The record type: `incident`, `referral`...")],
+    by: Annotated[
+        list[str], strawberry.argument(description="One to three catalogue fields to group by (`category`...).")
+    ],
+) -> CountTable:
     access, graph = info.context["access"], info.context["graph"]
     minimum, cells = await run_in_threadpool(counts.count, access, graph, record_type, by)
     return CountTable(

@@ -83,6 +83,9 @@ def check_record(obj: dict[str, Any], grant: Any, household: Household) -> None:
         if key in ("__typename", "agency") or value in (None, []):
             continue
         name = snake(key)
+        if entity == "incident" and name == "id":  # an incident's id is its agency and local id
+            assert value == f"{source}:{obj.get('localId', value.split(':', 1)[1])}"
+            name = "local_id"
         if name == "people":
             for link in value:
                 link_field = ROLE_FIELD[link["role"]] if "role" in link else link["field"]

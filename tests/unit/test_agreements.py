@@ -92,6 +92,7 @@ def test_the_demo_agreements_load_validate_and_compile() -> None:
         "stockton-operation-encompass v1",
         "stockton-operation-encompass v2",
         "tees-da-statistics v1",
+        "tees-da-statistics v2",
         "tees-hub-oversight v1",
         "tees-marac v1",
         "tees-marac v2",

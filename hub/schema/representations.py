@@ -1,0 +1,43 @@
+"""Federation ``_entities``: representations are checked before Strawberry resolves them.
+
+Strawberry's resolver fails with an unexpected error (INTERNAL to the client) on a representation that is not an
+object, has no ``__typename``, names a type that is not an entity, or lacks or adds key fields: the fuzz test found
+all four. The hub refuses such a request as BAD_REQUEST, naming the entities and their keys. A well-formed
+representation of something that does not exist, or that the caller may not see, still resolves to null.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import strawberry
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import Info
+
+from hub.access.context import BadRequest
+
+
+class HubSchema(strawberry.federation.Schema):
+    # the same signature as Strawberry's (it builds the `_entities` field from these annotations)
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        keys = self._entity_keys
+        for representation in representations:
+            fields = set(representation) if isinstance(representation, dict) else set()
+            typename = representation.get("__typename") if isinstance(representation, dict) else None
+            if not isinstance(typename, str) or (fields - {"__typename"}) not in keys.get(typename, ()):
+                accepted = "; ".join(f"{t} by {' or '.join(' '.join(sorted(k)) for k in ks)}" for t, ks in keys.items())
+                raise BadRequest(f"each representation names an entity and its key fields, nothing else: {accepted}")
+        return super().entities_resolver(info, representations)
+
+    @functools.cached_property
+    def _entity_keys(self) -> dict[str, list[frozenset[str]]]:
+        """Entity name -> the field sets of its ``@key``s (simple keys: the hub's are single fields)."""
+        out: dict[str, list[frozenset[str]]] = {}
+        for name, type_ in self.schema_converter.type_map.items():
+            directives: Any = getattr(getattr(type_, "definition", None), "directives", None) or ()
+            for directive in directives:
+                if isinstance(directive, Key):
+                    out.setdefault(name, []).append(frozenset(str(directive.fields).split()))
+        return out

@@ -1,0 +1,165 @@
+"""Safety limits over HTTP: document limits, production mode, trusted documents; every refusal coded and audited.
+
+A second `hub serve` runs in production mode with small limits and a trusted document manifest for one registered
+partner client; the session server runs in development mode with the default limits.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.schema.trusted import sha256
+from tests.helpers import free_port, run_hub, serve_log, start_serve, stop
+
+LISTED = "query Hub { hub { version } }"
+DEEP = "{ matacNominations(top: 1) { nominations { records { agency } } } }"  # 4 levels
+COSTLY = "{ auditEvents(first: 60) { events { subject } } }"  # 1 page + 60 events
+ALIASED = "{ a: hub { version } b: hub { version } c: hub { version } d: hub { version } }"
+LARGE = "{ hub { version" + " version" * 60 + " } }"
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@dataclass
+class Production:
+    base: str
+    data_dir: Path
+    client_id: str
+    client_token: str
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    data_dir = tmp_path_factory.mktemp("production")
+    added = run_hub(data_dir, "clients", "add", "--agency", "probation", "--role", "partner", "--format", "json")
+    assert added.returncode == 0, added.stderr
+    client = json.loads(added.stdout)
+    manifest = data_dir.parent / "manifest.json"
+    operations = [{"id": sha256(LISTED), "name": "Hub", "type": "query", "body": LISTED}]
+    manifest.write_text(
+        json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations})
+    )
+    env = {
+        "HUB_MODE": "production",
+        "HUB_MAX_DEPTH": "3",
+        "HUB_MAX_TOKENS": "60",
+        "HUB_MAX_ALIASES": "3",
+        "HUB_MAX_COST": "50",
+        "HUB_TRUSTED_DOCUMENTS": str(manifest),
+        "HUB_TRUSTED_CLIENTS": client["client_id"],
+        "HUB_GRAPH_HEAP": "512m",
+    }
+    port = free_port()
+    process = start_serve(data_dir, port, **env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        issued = httpx.post(
+            f"{base}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client["client_id"], client["client_secret"]),
+        )
+        assert issued.status_code == 200, issued.text
+        yield Production(base, data_dir, client["client_id"], issued.json()["access_token"])
+    finally:
+        stop(process)
+    assert "Traceback" not in serve_log(data_dir, port).read_text()
+
+
+def post(base: str, body: dict[str, Any], token: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Send one request under a fresh trace id; returns the trace id (to find its audit event) and the body."""
+    trace = secrets.token_hex(16)
+    headers = {"traceparent": f"00-{trace}-{secrets.token_hex(8)}-01"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    response = httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return trace, response.json()
+
+
+def assert_refused(body: dict[str, Any], code: str) -> None:
+    assert body.get("data") is None, body
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": code}, body
+    assert set(error) <= {"message", "locations", "extensions"}, body  # no path, no data, no stack
+
+
+def audited(data_dir: Path) -> dict[str, dict[str, Any]]:
+    done = run_hub(data_dir, "audit", "events", "--limit", "100000", "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    events = (json.loads(line) for line in done.stdout.splitlines())
+    return {e["trace_id"]: e for e in events}
+
+
+def test_limits_refuse_with_their_codes_and_are_audited(production: Production) -> None:
+    refused = {}
+    for query, code in (
+        (DEEP, "QUERY_TOO_DEEP"),
+        (COSTLY, "QUERY_TOO_COSTLY"),
+        (ALIASED, "TOO_MANY_ALIASES"),
+        (LARGE, "QUERY_TOO_LARGE"),
+    ):
+        trace, body = post(production.base, {"query": query})
+        assert_refused(body, code)
+        refused[trace] = code
+    _, within = post(production.base, {"query": "{ a: hub { version } b: hub { graphEngine } }"})
+    assert "errors" not in within and within["data"]["a"]["version"]
+    events = audited(production.data_dir)
+    for trace, code in refused.items():
+        assert f"error: {code}" in events[trace]["reasons"], events[trace]
+        assert events[trace]["persons"] == [] and events[trace]["fields"] == []
+
+
+def test_default_limits_refuse_abuse_but_not_the_suites_queries(server: str) -> None:
+    aliases = " ".join(f"a{i}: hub {{ version }}" for i in range(31))
+    _, body = post(server, {"query": f"{{ {aliases} }}"})
+    assert_refused(body, "TOO_MANY_ALIASES")
+    _, body = post(server, {"query": "{ auditEvents(first: 100000) { events { subject } } }"})
+    assert_refused(body, "QUERY_TOO_COSTLY")
+    _, body = post(server, {"query": "{ hub { version" + " version" * 2000 + " } }"})
+    assert_refused(body, "QUERY_TOO_LARGE")
+    _, body = post(server, {"query": "{ hub { version } "})
+    assert_refused(body, "GRAPHQL_INVALID")
+
+
+def test_production_refuses_introspection_and_serves_no_graphiql(production: Production, server: str) -> None:
+    for query in (INTROSPECTION, '{ __type(name: "Person") { name } }'):
+        _, body = post(production.base, {"query": query})
+        assert_refused(body, "INTROSPECTION_DISABLED")
+    _, service = post(production.base, {"query": "{ _service { sdl } __typename }"})  # gateways still compose
+    assert "type Person" in service["data"]["_service"]["sdl"]
+    page = {"accept": "text/html"}
+    assert httpx.get(f"{production.base}/graphql", headers=page).status_code == 404
+    development = httpx.get(f"{server}/graphql", headers=page)
+    assert development.status_code == 200 and "graphiql" in development.text.lower()
+    _, body = post(server, {"query": INTROSPECTION})
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_trusted_documents_for_a_listed_client(production: Production) -> None:
+    by_hash = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(LISTED)}}}
+    _, body = post(production.base, by_hash, production.client_token)
+    assert "errors" not in body and body["data"]["hub"]["version"]
+    _, body = post(production.base, {"query": LISTED}, production.client_token)  # the listed text itself
+    assert "errors" not in body
+    free, body = post(production.base, {"query": "{ hub { graphEngine } }"}, production.client_token)
+    assert_refused(body, "TRUSTED_DOCUMENT_REQUIRED")
+    unknown, body = post(
+        production.base,
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+        production.client_token,
+    )
+    assert_refused(body, "PERSISTED_QUERY_NOT_FOUND")
+    _, body = post(production.base, {"query": "{ hub { graphEngine } }"})  # callers not listed may still ask freely
+    assert body["data"]["hub"]["graphEngine"]
+    events = audited(production.data_dir)
+    for trace, code in ((free, "TRUSTED_DOCUMENT_REQUIRED"), (unknown, "PERSISTED_QUERY_NOT_FOUND")):
+        assert events[trace]["client"] == production.client_id
+        assert f"error: {code}" in events[trace]["reasons"]
