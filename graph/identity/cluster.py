@@ -23,7 +23,9 @@ spelling), a surname in common or near in spelling (any known surname), and eith
 also named as a perpetrator. If two clusters fit, it stays alone. Splink scores such pairs low at scale (the prior
 falls with the number of records while name evidence does not grow), and the name alone is never enough: the shared
 partner, or being the one known perpetrator of that name, is what makes it the same person. That second case is the
-serial perpetrator's later victim known only to a support service, who can name him but not his date of birth.
+serial perpetrator's later victim known only to a support service, who can name him but not his date of birth. Among
+namesakes, those who share no partner are kept only within ``PARTNER_AGE_GAP`` years of a partner's known date of
+birth, if that leaves one person.
 
 Ids: a cluster keeps the person id most of its records already resolve to (ties: the smallest id); each id goes
 to one cluster at most (the one holding most of its records); clusters left without one get a fresh id.
@@ -255,11 +257,36 @@ def _sparse_candidates(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, 
                     found[other_key] = other
         if not found:
             continue
-        dobs = {other["dob"] for other in found.values() if other.get("dob")}
-        if any(not dob_compatible(x, y) for x in dobs for y in dobs):
-            continue  # two different people fit: leave it alone
+        if _two_people(found.values()):
+            # namesake perpetrators: keep those sharing a partner or of an age to be this record's partners' partner
+            years = _partner_years(row)
+            found = {
+                k: o
+                for k, o in found.items()
+                if not o.get("dob")
+                or _near_in_age(o["dob"], years)
+                or _neighbours_agree(row["neighbours"], o.get("neighbours") or ())
+            }
+            if not years or _two_people(found.values()):
+                continue  # two different people fit: leave it alone
         out.append((row["unique_id"], sorted(found)))
     return out
+
+
+PARTNER_AGE_GAP = 12  # years; intimate partners further apart in age than this are rare
+
+
+def _two_people(rows: Iterable[Mapping[str, Any]]) -> bool:
+    dobs = {row["dob"] for row in rows if row.get("dob")}
+    return any(not dob_compatible(x, y) for x in dobs for y in dobs)
+
+
+def _partner_years(row: Mapping[str, Any]) -> list[int]:
+    return [int(sig[2:6]) for sig in row.get("neighbours") or () if sig[2:3].isdigit()]
+
+
+def _near_in_age(dob: str, years: Sequence[int]) -> bool:
+    return any(abs(int(dob[:4]) - year) <= PARTNER_AGE_GAP for year in years)
 
 
 def _sparse_evidence(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[str, float]]:

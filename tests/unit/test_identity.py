@@ -118,8 +118,11 @@ def test_a_perpetrator_a_victim_named_joins_the_one_known_perpetrator_of_that_na
     result = cluster(rows, [], threshold=0.9, sparse=True)
     assert result.clusters == [["cp1", "idva"], ["cp2"], ["nhs"]]
     assert "perpetrator" in (result.links["idva"].evidence or {})["rule"][0]
-    rows.append({**_sparse_row("cp3", "david", "shepherd", "1975-05-05", []), "perpetrator": True})
+    rows.append({**_sparse_row("cp3", "david", "shepherd", "1955-05-05", []), "perpetrator": True})
     assert cluster(rows, [], threshold=0.9, sparse=True).clusters == [["cp1"], ["cp2"], ["cp3"], ["idva"], ["nhs"]]
+    # his partner's date of birth is known: of the two namesakes only one is of an age to be her partner
+    rows[2] = {**rows[2], "neighbours": ["r|1986-01-01", "r|~moore"]}
+    assert cluster(rows, [], threshold=0.9, sparse=True).clusters == [["cp1", "idva"], ["cp2"], ["cp3"], ["nhs"]]
 
 
 def _lookalike(key: str, postcode: str, partner: str, perpetrator: bool = False) -> dict[str, object]:
