@@ -36,6 +36,7 @@ lint: venv
 bench: venv
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.trust
+	$(BIN)/python -m bench.api
 
 ## make eval: accuracy against the synthetic ground truth (identity resolution, serial list), with and without linkage
 eval: venv
