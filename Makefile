@@ -37,6 +37,8 @@ bench: venv
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.trust
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.resolve --people 10000,30000,100000
+	$(BIN)/python -m bench.score
 
 ## make eval: accuracy against the synthetic ground truth (identity resolution, serial list), with and without linkage
 eval: venv

@@ -71,9 +71,7 @@ _SURNAME_ENDS = (
     "shaw", "wick", "more", "croft", "holme", "thwaite", "burn",
 )  # fmt: skip
 FAMILY = FAMILY + tuple(
-    name
-    for name in (stem + end for end in _SURNAME_ENDS for stem in _SURNAME_STEMS)
-    if name not in FAMILY
+    name for name in (stem + end for end in _SURNAME_ENDS for stem in _SURNAME_STEMS) if name not in FAMILY
 )
 
 # Formal name -> informal forms an agency may record instead (and the reverse, for spelling variants).
