@@ -9,9 +9,8 @@ concern, returned apart as ``concerns``.
 
 The graph is read in pages of perpetrators: one query lists who was named as a perpetrator in the window, then per
 page one query returns each of their incidents with the victims who count, and the totals and (person, victim) pairs
-are summed here. The same facts feed the
-RFG scoring (``graph.analytics.rfg``). Whatever clustering identity resolution has written (``RESOLVED_AS``) is used
-as it stands.
+are summed here. The same facts feed the RFG scoring (``graph.analytics.rfg``). Whatever clustering identity
+resolution has written (``RESOLVED_AS``) is used as it stands.
 """
 
 from __future__ import annotations
@@ -84,10 +83,7 @@ class VictimFacts:
     agencies: tuple[str, ...]
 
     def add(self, at: dt.datetime, agency: str) -> None:
-        self.incidents += 1
-        self.first, self.last = min(self.first, at), max(self.last, at)
-        if agency not in self.agencies:
-            self.agencies = tuple(sorted((*self.agencies, agency)))
+        _count(self, at, agency)
 
 
 @dataclass
@@ -103,12 +99,16 @@ class Facts:
     victims: dict[str, VictimFacts] = field(default_factory=dict)
 
     def add(self, at: dt.datetime, agency: str, harm: float) -> None:
-        self.incidents += 1
-        self.first, self.last = min(self.first, at), max(self.last, at)
+        _count(self, at, agency)
         self.harm_sum += harm
         self.harm_max = max(self.harm_max, harm)
-        if agency not in self.agencies:
-            self.agencies = tuple(sorted((*self.agencies, agency)))
+
+
+def _count(facts: VictimFacts | Facts, at: dt.datetime, agency: str) -> None:
+    facts.incidents += 1
+    facts.first, facts.last = min(facts.first, at), max(facts.last, at)
+    if agency not in facts.agencies:
+        facts.agencies = tuple(sorted((*facts.agencies, agency)))
 
 
 @dataclass
