@@ -84,7 +84,6 @@ def cluster(
     confirmed: Iterable[tuple[str, str]] = (),
     split: Iterable[tuple[str, str]] = (),
     attach: float | None = None,
-    plausible: float | None = None,
     sparse: bool = False,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``."""
@@ -133,9 +132,8 @@ def cluster(
         )
     if attach is not None:  # records left alone, whose every plausible pair points into one cluster, join it
         candidates: dict[str, list[Pair]] = {}
-        floor = attach if plausible is None else min(plausible, attach)
         for pair in pairs:
-            if floor <= pair.probability < threshold and pair.a in parent and pair.b in parent:
+            if attach <= pair.probability < threshold and pair.a in parent and pair.b in parent:
                 candidates.setdefault(pair.a, []).append(pair)
                 candidates.setdefault(pair.b, []).append(pair)
         for key in sorted(candidates):
@@ -154,8 +152,6 @@ def cluster(
                 refused += 1
                 continue
             best = max((p for p in options if find(p.b if p.a == key else p.a) == target), key=lambda p: p.probability)
-            if best.probability < attach:
-                continue
             join(root, target)
             other = best.b if best.a == key else best.a
             note(key, other, Link(other, best.probability, best.evidence), Link(key, best.probability, best.evidence))
