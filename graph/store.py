@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 import neo4j
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, StatusCode
+from opentelemetry.trace import Span, SpanKind
 
-from graph import embedded
+from graph import embedded, tracing
 from graph.errors import GraphUnavailable
 
 T = TypeVar("T")
@@ -72,24 +72,11 @@ class Graph:
         with self._span("transaction"), _mapped_errors(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
 
-    @contextlib.contextmanager
-    def _span(self, operation: str, cypher: str | None = None) -> Iterator[Span]:
+    def _span(self, operation: str, cypher: str | None = None) -> contextlib.AbstractContextManager[Span]:
         attributes = {"db.system.name": self.engine, "db.namespace": self.database, "db.operation.name": operation}
         if cypher is not None:  # the statement by hash: the same query has the same hash across requests and runs
             attributes["db.query.hash"] = _digest(cypher)
-        with _tracer.start_as_current_span(
-            f"graph.{operation}",
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                yield span
-            except BaseException as exc:
-                span.set_attribute("error.type", type(exc).__qualname__)
-                span.set_status(StatusCode.ERROR)
-                raise
+        return tracing.span(_tracer, f"graph.{operation}", attributes, kind=SpanKind.CLIENT)
 
     def ping(self) -> bool:
         """One auto-commit query, never retried: readiness must answer fast when the graph is gone."""

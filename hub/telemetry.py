@@ -20,7 +20,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph import tracing
 
 SERVICE_NAME = "da-hub"
 SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # latency buckets
@@ -119,7 +121,6 @@ def known(value: str | None, codes: Collection[str]) -> str:
     return value if value in codes else "other"
 
 
-@contextlib.contextmanager
 def span(
     name: str,
     attributes: Mapping[str, Any] | None = None,
@@ -127,23 +128,9 @@ def span(
     kind: SpanKind = SpanKind.INTERNAL,
     context: Context | None = None,
     links: Sequence[Link] = (),
-) -> Iterator[Span]:
-    """A current span that records a failure by exception type alone (the SDK would copy the message)."""
-    with tracer.start_as_current_span(
-        name,
-        context=context,
-        kind=kind,
-        attributes=attributes,
-        links=links,
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as current:
-        try:
-            yield current
-        except BaseException as exc:
-            current.set_attribute("error.type", type(exc).__qualname__)
-            current.set_status(StatusCode.ERROR)
-            raise
+) -> contextlib.AbstractContextManager[Span]:
+    """A current span of the hub's tracer that records a failure by exception type alone."""
+    return tracing.span(tracer, name, attributes, kind=kind, context=context, links=links)
 
 
 class RequestTelemetry:
