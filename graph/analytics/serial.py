@@ -259,30 +259,9 @@ class Victim:
 
 
 @dataclass(frozen=True)
-class SerialPerpetrator:
-    person: str
-    records: tuple[Record, ...]
-    victims: tuple[Victim, ...]  # in time order: by first incident
-    incidents: int
-    agencies: tuple[str, ...]  # agencies holding a record of the person or an incident in the window
-    first: dt.datetime
-    last: dt.datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "person": self.person,
-            "records": [list(r) for r in self.records],
-            "victims": [v.to_json() for v in self.victims],
-            "incidents": self.incidents,
-            "agencies": list(self.agencies),
-            "first": iso(self.first),
-            "last": iso(self.last),
-        }
-
-
-@dataclass(frozen=True)
-class ChildHarmConcern:
-    """Harm by someone under 16 at the incident: a child safeguarding concern, never a perpetrator."""
+class HarmRecord:
+    """A person's harm in the window: the victims in time order (by first incident), the incidents, the agencies
+    holding a record of the person or an incident, the first and the last incident."""
 
     person: str
     records: tuple[Record, ...]
@@ -302,6 +281,16 @@ class ChildHarmConcern:
             "first": iso(self.first),
             "last": iso(self.last),
         }
+
+
+@dataclass(frozen=True)
+class SerialPerpetrator(HarmRecord):
+    """A serial perpetrator under the MATAC definition (16 or over at every incident counted)."""
+
+
+@dataclass(frozen=True)
+class ChildHarmConcern(HarmRecord):
+    """Harm by someone under 16 at the incident: a child safeguarding concern, never a perpetrator."""
 
 
 @dataclass(frozen=True)
