@@ -28,9 +28,9 @@ test: venv
 check: lint test
 
 lint: venv
-	$(BIN)/ruff check hub graph tests bench
-	$(BIN)/ruff format --check hub graph tests bench
-	$(BIN)/mypy hub graph
+	$(BIN)/ruff check hub graph synthetic tests bench
+	$(BIN)/ruff format --check hub graph synthetic tests bench
+	$(BIN)/mypy hub graph synthetic
 
 ## make bench: benchmarks (minutes); figures go to the README
 bench: venv

@@ -59,12 +59,12 @@ from graph.ingest import ingest_file
 from graph.model import PERSON, RESOLVED_PERSON
 from graph.persons import RESOLVED_AS
 from graph.store import Graph, GraphConfig, open_graph
-from graph.synthetic import SeedSpec, generate
 from hub.access import network as access_network
 from hub.access.context import Access, scope_for
 from hub.access.serial import LINKS
 from hub.auth.principal import Principal
 from hub.policy import Asker, Decider, Grant, load_agreements
+from synthetic import SeedSpec, generate
 
 T = TypeVar("T")
 POLICE = "cleveland-police"

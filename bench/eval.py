@@ -27,7 +27,7 @@ from graph.identity import resolve
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
 from graph.store import GraphConfig, open_graph
-from graph.synthetic import SeedSpec, generate
+from synthetic import SeedSpec, generate
 
 AS_OF = dt.date(2026, 11, 1)
 

@@ -27,8 +27,8 @@ from graph.ingest import build_row, ingest_file
 from graph.model import PERSON
 from graph.records import Row, link_people, temporal_sets, temporal_texts
 from graph.store import Graph, GraphConfig, open_graph
-from graph.synthetic import SeedSpec, generate
 from graph.validation import RecordValidator
+from synthetic import SeedSpec, generate
 
 RECORDS_PER_PERPETRATOR_GUESS = 31
 

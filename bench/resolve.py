@@ -25,7 +25,7 @@ from graph.identity import evaluate as ev
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
 from graph.store import GraphConfig, open_graph
-from graph.synthetic import SeedSpec, generate
+from synthetic import SeedSpec, generate
 
 PERSONS_PER_PERPETRATOR = 10.3  # 300 perpetrators -> about 3,100 person records
 

@@ -90,7 +90,7 @@ def fill_cypher(graph: Graph, incidents: int, seed: int = 5) -> int:
 
 
 def fill_seed(graph: Graph, incidents: int, root: Path) -> int:
-    from graph.synthetic import SeedSpec, generate
+    from synthetic import SeedSpec, generate
 
     spec = SeedSpec(seed=11, perpetrators=max(1, round(incidents / INCIDENTS_PER_SEEDED_PERPETRATOR)), as_of=AS_OF)
     result = generate(spec, root / "seed")

@@ -15,7 +15,7 @@ from hub.cli.common import graph_for, note, progress
 from hub.settings import Settings
 
 if TYPE_CHECKING:
-    from graph.synthetic import SeedResult, SeedSpec
+    from synthetic import SeedResult, SeedSpec
 
 
 @click.command("seed")
@@ -36,7 +36,7 @@ def command(
     if_empty: bool,
 ) -> None:
     """Write a deterministic synthetic data set (one JSONL file per agency plus ground truth) and ingest it."""
-    from graph.synthetic import SeedSpec  # the generator loads only for this command
+    from synthetic import SeedSpec  # the generator loads only for this command
 
     spec = SeedSpec(seed=seed_value, perpetrators=perpetrators, as_of=(as_of or dt.datetime.now()).date())
     out = out or settings.data_dir / "seed"
@@ -59,7 +59,7 @@ def command(
 
 
 def _write(spec: SeedSpec, out: Path) -> SeedResult:
-    from graph.synthetic import generate
+    from synthetic import generate
 
     with progress("generating", None) as bar:
         done = [0]

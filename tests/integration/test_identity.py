@@ -1,6 +1,6 @@
 """Identity resolution against the real graph: a small synthetic partnership plus hand-made hard cases.
 
-The synthetic background (a seeded ``graph.synthetic`` set with few perpetrators, under fresh agency codes so the
+The synthetic background (a seeded ``synthetic`` set with few perpetrators, under fresh agency codes so the
 session graph's other tests are untouched) gives the model enough data to train; the hand-made records are the
 cases the issue names: nicknames, a married surname, a day/month swap, a moved postcode, twins at one address,
 same-name look-alikes and an NHS number shared across agencies.
@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from graph.identity import ResolveReport, record_decision, resolve
 from graph.ingest import ingest_file
 from graph.store import Graph
-from graph.synthetic import SeedSpec, generate
 from hub.cli.resolve import command as resolve_command
 from hub.settings import Settings
+from synthetic import SeedSpec, generate
 from tests.helpers import new_agency, write_jsonl
 
 pytestmark = pytest.mark.slow

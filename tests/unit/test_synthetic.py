@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from graph.synthetic import AGENCIES, SeedSpec, generate
-from graph.synthetic.identifiers import nhs_number_valid
+from synthetic import AGENCIES, SeedSpec, generate
+from synthetic.identifiers import nhs_number_valid
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 1)
@@ -91,7 +91,7 @@ def test_same_spec_is_byte_identical_even_in_another_process(gen: Generated, tmp
     generate(SPEC, tmp_path / "again")
     assert _bytes(tmp_path / "again") == _bytes(gen.out)
     code = (
-        "import datetime, sys; from pathlib import Path; from graph.synthetic import SeedSpec, generate; "
+        "import datetime, sys; from pathlib import Path; from synthetic import SeedSpec, generate; "
         "generate(SeedSpec(perpetrators=60, as_of=datetime.date(2026, 11, 1)), Path(sys.argv[1]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}  # str hashing differs: output must not depend on it
