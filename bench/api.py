@@ -53,7 +53,7 @@ import httpx
 from bench.resolve import PERSONS_PER_PERPETRATOR
 from bench.trust import HUB, REPO, percentile, wait_ready
 from graph import network, persons
-from graph.analytics.serial import INCIDENT, find_serial, shift_years
+from graph.analytics.serial import INCIDENT, find_serial
 from graph.identity import resolve
 from graph.ingest import ingest_file
 from graph.model import PERSON, RESOLVED_PERSON
@@ -61,7 +61,7 @@ from graph.persons import RESOLVED_AS
 from graph.store import Graph, GraphConfig, open_graph
 from hub.access import network as access_network
 from hub.access.context import Access, scope_for
-from hub.access.serial import LINKS
+from hub.access.serial import LINKS, analysis_scope
 from hub.auth.principal import Principal
 from hub.policy import Asker, Decider, Grant, load_agreements
 from synthetic import SeedSpec, generate
@@ -379,13 +379,6 @@ def matac_grant(today: dt.date) -> tuple[Grant, Principal]:
     return grant, principal
 
 
-def serial_window(grant: Grant) -> tuple[dt.date, list[str]]:
-    """Since when and from which sources the serial list is computed under the grant (as ``hub.access.serial``)."""
-    sources = [s for s in grant.sources("incident") if all(grant.may_see("incident", f, s) for f in LINKS)]
-    start = shift_years(grant.today, -3)
-    return (max(start, grant.cutoff) if grant.cutoff else start), sources
-
-
 def sample_perpetrators(graph: Graph, scope: persons.Scope, n: int) -> list[str]:
     """``n`` resolved people named as perpetrator on an incident, whom the scope may see, chosen at random."""
     rows = graph.read(
@@ -430,7 +423,7 @@ def measure(sides: Sides, today: dt.date, requests: dict[str, int], levels: list
     graph = sides.graph
     grant, principal = matac_grant(today)
     scope = scope_for(grant, principal)
-    since, sources = serial_window(grant)
+    serial_scope = analysis_scope(Access(principal, PURPOSE, JUSTIFICATION, grant), LINKS)
     chosen = sample_perpetrators(graph, scope, SAMPLE)
     serial_query, paged = serial_document(sides.base, sides.headers)
 
@@ -442,7 +435,7 @@ def measure(sides: Sides, today: dt.date, requests: dict[str, int], levels: list
         return people
 
     def raw_serial(_: object) -> list[str]:
-        return [p.person for p in find_serial(graph, as_of=today, since=since, sources=sources).perpetrators]
+        return [p.person for p in find_serial(graph, serial_scope, as_of=today).perpetrators]
 
     def network_checked(data: dict[str, Any]) -> None:
         if not data.get("network") or not data["network"]["people"]:

@@ -26,6 +26,7 @@ from graph.identity import evaluate as ev
 from graph.identity import resolve
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
+from graph.scope import Scope
 from graph.store import GraphConfig, open_graph
 from synthetic import SeedSpec, generate
 
@@ -44,10 +45,10 @@ def main() -> None:
         with open_graph(GraphConfig(data_dir=root), role="bench") as graph:
             for agency, path in sorted(seed.files.items()):
                 ingest_file(graph, path, agency)
-            unlinked = evaluate_serial(find_serial(graph, as_of=AS_OF).perpetrators, truth)
+            unlinked = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
             report = resolve(graph)
             records = read_records(graph).to_pylist()
-            linked = evaluate_serial(find_serial(graph, as_of=AS_OF).perpetrators, truth)
+            linked = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
     clusters = ev.truth_clusters(truth)
     identity = {
         "hub resolve": ev.score(list(report.people.values()), clusters),

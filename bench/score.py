@@ -31,6 +31,7 @@ from graph.analytics.rfg import load_config, score_perpetrators
 from graph.analytics.serial import find_serial
 from graph.ingest import ingest_file
 from graph.persons import ensure_people
+from graph.scope import Scope
 from graph.store import Graph, GraphConfig, open_graph
 
 AS_OF = dt.date(2026, 11, 1)
@@ -118,10 +119,10 @@ def main() -> None:
                 made = fill_cypher(graph, size) if args.source == "cypher" else fill_seed(graph, size, root)
                 load = time.perf_counter() - started
                 started = time.perf_counter()
-                report = find_serial(graph, as_of=AS_OF)
+                report = find_serial(graph, Scope.everything(), as_of=AS_OF)
                 serial = time.perf_counter() - started
                 started = time.perf_counter()
-                run = score_perpetrators(graph, config, as_of=AS_OF)
+                run = score_perpetrators(graph, config, Scope.everything(), as_of=AS_OF)
                 score = time.perf_counter() - started
             results.append((made, len(report.perpetrators), len(run.scores), serial, len(report.concerns), score))
             print(

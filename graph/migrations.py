@@ -19,7 +19,10 @@ def statements() -> list[str]:
     for label in RECORD_LABELS:
         out.append(f"CREATE CONSTRAINT {_name(label, 'key')} IF NOT EXISTS FOR (n:{label}) REQUIRE n.key IS UNIQUE")
         out.append(f"CREATE INDEX {_name(label, 'agency')} IF NOT EXISTS FOR (n:{label}) ON (n.agency)")
-    for label, prop in ((AGENCY, "code"), (SUBMISSION, "id"), (RESOLVED_PERSON, "person_id"), ("AlertAck", "alert_id")):
+    # AlertAck holds acknowledgements from before they belonged to a purpose: kept, never shown
+    unique = [(AGENCY, "code"), (SUBMISSION, "id"), (RESOLVED_PERSON, "person_id"), ("AlertAck", "alert_id")]
+    unique.append(("AlertAcknowledgement", "key"))
+    for label, prop in unique:
         out.append(f"CREATE CONSTRAINT {_name(label, prop)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
     for label, prop in (
         (VERSION, "key"),
@@ -28,6 +31,7 @@ def statements() -> list[str]:
         ("PersonRecord", "probation_crn"),
         ("PersonRecord", "family_name"),
         ("Incident", "occurred_at"),
+        ("AlertAcknowledgement", "alert_id"),
     ):
         out.append(f"CREATE INDEX {_name(label, prop)} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
     return out

@@ -16,30 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graph.model import PERSON, RECORD_TYPES, RESOLVED_PERSON
+from graph.scope import EVENT_DATES, Scope
 from graph.store import Graph
 
 RESOLVED_AS = "RESOLVED_AS"
 CHILD_HARM_CONCERN = "CHILD_HARM_CONCERN"
 PERSON_FIELDS: tuple[str, ...] = ("key", "agency", "local_id", "given_name", "family_name", "other_names", "dob")
 PERSON_FIELDS += ("gender", "postcode", "address", "identifiers")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What may be read at all. Labels missing from ``sources`` are not readable."""
-
-    sources: Mapping[str, Sequence[str]]  # node label -> agencies whose records of that label may be read
-    links: Mapping[str, Sequence[str]] = field(default_factory=dict)  # label -> reference relationship types
-    since: dt.date | None = None  # retention: records dated before this are not read
-    own_agency: str | None = None  # only people this agency itself holds a current record of
-
-    def agencies(self, label: str) -> list[str]:
-        return list(self.sources.get(label, ()))
 
 
 def latest_dobs(graph: Graph, person_ids: Sequence[str]) -> dict[str, dt.date]:
@@ -90,23 +78,11 @@ def ensure_people(graph: Graph, agency: str | None = None, batch: int = 5000) ->
 
 def retention_clause(label: str) -> tuple[str, str | None]:
     """The retention condition on ``n`` for this label, and the Cypher temporal function of its date."""
-    date_field = _EVENT_DATES.get(label)
+    date_field = EVENT_DATES.get(label)
     if date_field is None:
         return "", None
     name, fn = date_field
     return f" AND ($since IS NULL OR n.{name} >= {fn}($since))", fn
-
-
-# the date that places each kind of record in time, and its temporal type
-_EVENT_DATES = {
-    "Relationship": ("start", "date"),
-    "Incident": ("occurred_at", "datetime"),
-    "RiskAssessment": ("assessed_at", "datetime"),
-    "ProtectiveOrder": ("start", "date"),
-    "Referral": ("referred_at", "datetime"),
-    "Disclosure": ("applied_at", "datetime"),
-    "SupportNeed": ("noted_at", "datetime"),
-}
 
 
 def find_people(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -119,6 +95,7 @@ def find_people(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> dict[s
         f"WHERE r.deleted IS NULL WITH p, collect(r) AS rs {_VISIBLE_PERSON}",
         ids=sorted(set(person_ids)),
         own=scope.own_agency,
+        young=_young(scope),
         agencies=agencies,
     )
     return {row["id"]: _person_row(row) for row in rows}
@@ -195,10 +172,16 @@ def _people_query(where: PeopleFilter, after: bool) -> str:
     )
 
 
+# the scope's age limit: every date of birth any of the records ``rs`` gives is recent enough, and one is given
+_YOUNG_ENOUGH = (
+    "($young IS NULL OR (any(x IN rs WHERE x.dob IS NOT NULL) "
+    "AND all(x IN rs WHERE x.dob IS NULL OR x.dob > date($young))))"
+)
 # a person ``p`` with current records ``rs`` is visible when the scope may read one of them (and, for own-records
 # purposes, the caller's agency holds one)
 _VISIBLE = (
     "WITH p, rs WHERE any(x IN rs WHERE x.agency IN $agencies) AND ($own IS NULL OR any(x IN rs WHERE x.agency = $own))"
+    f" AND {_YOUNG_ENOUGH}"
 )
 # the row a visible person is read as: the records the scope may read, and every date of birth (age limits)
 _PERSON_ROW = (
@@ -213,6 +196,7 @@ def _people_params(scope: Scope, agencies: list[str], where: PeopleFilter) -> di
     return {
         "agencies": agencies,
         "own": scope.own_agency,
+        "young": _young(scope),
         "agency": where.agency,
         "family": family.lower() if family is not None else None,
         "spellings": sorted({family, family.lower(), family.upper(), family.title(), family.capitalize()})
@@ -221,6 +205,10 @@ def _people_params(scope: Scope, agencies: list[str], where: PeopleFilter) -> di
         "family_sources": [s for s in where.family_name_sources if s in agencies],
         "born_after": where.born_after.isoformat() if where.born_after else None,
     }
+
+
+def _young(scope: Scope) -> str | None:
+    return scope.born_after.isoformat() if scope.born_after else None
 
 
 def _person_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -246,11 +234,13 @@ def find_person(graph: Graph, scope: Scope, *, person_id: str | None = None, rec
     )
     rows = graph.read(
         f"{anchor} MATCH (p)<-[:{RESOLVED_AS}]-(r:{PERSON.label}) WHERE r.deleted IS NULL "
-        "WITH p, collect(r) AS rs WHERE $own IS NULL OR any(x IN rs WHERE x.agency = $own) "
+        "WITH p, collect(r) AS rs WHERE ($own IS NULL OR any(x IN rs WHERE x.agency = $own)) "
+        f"AND {_YOUNG_ENOUGH} "
         "RETURN p.person_id AS id, [x IN rs WHERE x.agency IN $agencies | properties(x)] AS records, "
         "[x IN rs WHERE x.dob IS NOT NULL | x.dob] AS dobs",
         id=person_id if person_id is not None else record,
         own=scope.own_agency,
+        young=_young(scope),
         agencies=agencies,
     )
     if not rows or not rows[0]["records"]:

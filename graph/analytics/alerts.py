@@ -39,6 +39,7 @@ import neo4j
 from graph.analytics.serial import utc
 from graph.model import PERSON, RECORD_TYPES, RESOLVED_PERSON
 from graph.persons import RESOLVED_AS
+from graph.scope import Scope
 from graph.store import Graph
 
 RIGHT_TO_KNOW = "right_to_know"
@@ -47,7 +48,7 @@ ORDER_EXPIRING = "order_expiring"
 OPERATION_ENCOMPASS = "operation_encompass"
 KINDS: tuple[str, ...] = (RIGHT_TO_KNOW, REPEAT_MARAC, ORDER_EXPIRING, OPERATION_ENCOMPASS)
 
-ACK = "AlertAck"
+ACK = "AlertAcknowledgement"  # one per (purpose, alert): a note is read back only under the purpose it was made for
 INCIDENT = RECORD_TYPES["incident"].label
 RELATIONSHIP = RECORD_TYPES["relationship"].label
 ORDER = RECORD_TYPES["order"].label
@@ -121,6 +122,7 @@ def alert_id(kind: str, *keys: str) -> str:
 
 def compute_alerts(
     graph: Graph,
+    scope: Scope,
     *,
     as_of: dt.date,
     kinds: Iterable[str] | None = None,
@@ -129,7 +131,9 @@ def compute_alerts(
     encompass_days: int = 2,
     school_agencies: Sequence[str] | None = None,
 ) -> list[Alert]:
-    """The alerts in force on ``as_of`` of the given kinds (default all), oldest trigger first."""
+    """The alerts in force on ``as_of`` of the given kinds (default all), oldest trigger first, computed only from
+    what ``scope`` lets through: an alert whose trigger or evidence lies outside it is never raised, and nothing
+    outside it (a record, a link, a record past retention) counts towards one."""
     wanted = set(KINDS if kinds is None else kinds)
     unknown = wanted - set(KINDS)
     if unknown:
@@ -138,13 +142,13 @@ def compute_alerts(
         raise ValueError("alert windows cannot be negative")
     alerts: list[Alert] = []
     if RIGHT_TO_KNOW in wanted:
-        alerts += right_to_know(graph, as_of=as_of, recent_days=recent_days)
+        alerts += right_to_know(graph, scope, as_of=as_of, recent_days=recent_days)
     if REPEAT_MARAC in wanted:
-        alerts += repeat_marac(graph, as_of=as_of)
+        alerts += repeat_marac(graph, scope, as_of=as_of)
     if ORDER_EXPIRING in wanted:
-        alerts += order_expiring(graph, as_of=as_of, days=order_days)
+        alerts += order_expiring(graph, scope, as_of=as_of, days=order_days)
     if OPERATION_ENCOMPASS in wanted:
-        alerts += operation_encompass(graph, as_of=as_of, days=encompass_days, schools=school_agencies)
+        alerts += operation_encompass(graph, scope, as_of=as_of, days=encompass_days, schools=school_agencies)
     alerts.sort(key=lambda a: (a.raised_at, a.kind, a.id))
     return alerts
 
@@ -152,52 +156,60 @@ def compute_alerts(
 # --- right to know -----------------------------------------------------------------------------------------------
 
 
-def _known_perpetrator(before: str, before_x: str, at: str) -> str:
+def _known_perpetrator(scope: Scope, before: str, before_x: str, at: str) -> str:
     """Keep (n, p, q) where p was a perpetrator at 16+ on an earlier incident m (``before`` compares m with the
-    trigger n; the latest date of birth of p's records decides age) and q is not among p's earlier victims."""
+    trigger n; the latest date of birth of p's records decides age) and q is not among p's earlier victims. Earlier
+    incidents count only inside the scope."""
     return (
         f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL "
         "WITH n, p, q, max(k.dob) AS dob "
         f"MATCH (p)<-[:{RESOLVED_AS}]-(a:{PERSON.label})<-[:PERPETRATOR]-(m:{INCIDENT}) "
-        f"WHERE a.deleted IS NULL AND m.deleted IS NULL AND {before} "
+        f"WHERE a.deleted IS NULL AND {scope.where('m', INCIDENT)} AND {before} "
         "AND (dob IS NULL OR dob + duration({years: 16}) <= date(m.occurred_at)) "
         f"AND EXISTS {{ MATCH (m)-[:VICTIM]->(e:{PERSON.label}) WHERE e.deleted IS NULL }} "
         "WITH n, p, q, collect(DISTINCT [m.agency, m.local_id]) AS prior "
         f"WHERE NOT EXISTS {{ MATCH (p)<-[:{RESOLVED_AS}]-(b:{PERSON.label})<-[:PERPETRATOR]-(x:{INCIDENT})"
         f"-[:VICTIM]->(c:{PERSON.label})-[:{RESOLVED_AS}]->(q) "
-        f"WHERE b.deleted IS NULL AND c.deleted IS NULL AND x.deleted IS NULL AND {before_x} }} "
+        f"WHERE b.deleted IS NULL AND c.deleted IS NULL AND {scope.where('x', INCIDENT)} AND {before_x} }} "
         f"RETURN n.key AS key, n.agency AS agency, n.local_id AS local_id, {at} AS at, "
         "p.person_id AS person, q.person_id AS other, prior"
     )
 
 
-_RTK_INCIDENTS = (
-    f"MATCH (n:{INCIDENT}) WHERE n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-    + (
+def _rtk_incidents(scope: Scope) -> str:
+    return (
+        f"MATCH (n:{INCIDENT}) WHERE {scope.where('n', INCIDENT)} AND n.occurred_at >= datetime($since) "
         "AND n.occurred_at < datetime($until) "
         f"MATCH (n)-[:PERPETRATOR]->(pr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}), "
         f"(n)-[:VICTIM]->(vr:{PERSON.label})-[:{RESOLVED_AS}]->(q:{RESOLVED_PERSON}) "
         "WHERE pr.deleted IS NULL AND vr.deleted IS NULL AND p <> q "
         "WITH DISTINCT n, p, q "
-    )
-    + _known_perpetrator("m.occurred_at < n.occurred_at", "x.occurred_at < n.occurred_at", "n.occurred_at")
-)
-
-_RTK_RELATIONSHIPS = (
-    f"MATCH (n:{RELATIONSHIP}) WHERE n.deleted IS NULL AND n.kind = 'intimate_partner' "
-    "AND n.start >= date($since_day) AND n.start <= date($as_of) "
-    f"MATCH (n)-[:PERSON|OTHER]->(pr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}), "
-    f"(n)-[:PERSON|OTHER]->(qr:{PERSON.label})-[:{RESOLVED_AS}]->(q:{RESOLVED_PERSON}) "
-    "WHERE pr.deleted IS NULL AND qr.deleted IS NULL AND pr <> qr AND p <> q "
-    "WITH DISTINCT n, p, q "
-) + _known_perpetrator("date(m.occurred_at) < n.start", "date(x.occurred_at) < n.start", "n.start")
+    ) + _known_perpetrator(scope, "m.occurred_at < n.occurred_at", "x.occurred_at < n.occurred_at", "n.occurred_at")
 
 
-def right_to_know(graph: Graph, *, as_of: dt.date, recent_days: int = 30) -> list[Alert]:
+def _rtk_relationships(scope: Scope) -> str:
+    return (
+        f"MATCH (n:{RELATIONSHIP}) WHERE {scope.where('n', RELATIONSHIP)} AND n.kind = 'intimate_partner' "
+        "AND n.start >= date($since_day) AND n.start <= date($as_of) "
+        f"MATCH (n)-[:PERSON|OTHER]->(pr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}), "
+        f"(n)-[:PERSON|OTHER]->(qr:{PERSON.label})-[:{RESOLVED_AS}]->(q:{RESOLVED_PERSON}) "
+        "WHERE pr.deleted IS NULL AND qr.deleted IS NULL AND pr <> qr AND p <> q "
+        "WITH DISTINCT n, p, q "
+    ) + _known_perpetrator(scope, "date(m.occurred_at) < n.start", "date(x.occurred_at) < n.start", "n.start")
+
+
+def right_to_know(graph: Graph, scope: Scope, *, as_of: dt.date, recent_days: int = 30) -> list[Alert]:
+    """Needs who harmed whom (an incident's perpetrators and victims); the relationship trigger also needs who the
+    partners are. A scope without them raises none: the alert's very existence would tell what it does not share."""
+    if not scope.follows(INCIDENT, "PERPETRATOR", "VICTIM"):
+        return []
     since = as_of - dt.timedelta(days=recent_days)
-    params = _day_window(since, as_of)
+    params = _day_window(since, as_of) | scope.params()
+    triggers = [(_rtk_incidents(scope), "incident with a new victim")]
+    if scope.follows(RELATIONSHIP, "PERSON", "OTHER"):
+        triggers.append((_rtk_relationships(scope), "new intimate partner"))
     out: list[Alert] = []
-    for query, what in ((_RTK_INCIDENTS, "incident with a new victim"), (_RTK_RELATIONSHIPS, "new intimate partner")):
+    for query, what in triggers:
         for row in graph.read(query, since_day=since.isoformat(), as_of=as_of.isoformat(), **params):
             prior = sorted((str(agency), str(local)) for agency, local in row["prior"])
             out.append(
@@ -217,34 +229,41 @@ def right_to_know(graph: Graph, *, as_of: dt.date, recent_days: int = 30) -> lis
 
 # --- repeat MARAC ------------------------------------------------------------------------------------------------
 
-_MARAC = "f.deleted IS NULL AND f.forum = 'MARAC' AND f.role = 'victim' AND f.referred_at < datetime($until)"
-_REPEAT_MARAC = (
-    f"MATCH (f:{REFERRAL})-[:SUBJECT]->(fr:{PERSON.label})-[:{RESOLVED_AS}]->(v:{RESOLVED_PERSON}) "
-    f"WHERE fr.deleted IS NULL AND {_MARAC} "
-    "WITH v, max(f.referred_at) AS last "
-    f"MATCH (v)<-[:{RESOLVED_AS}]-(fr:{PERSON.label})<-[:SUBJECT]-(f:{REFERRAL}) "
-    f"WHERE fr.deleted IS NULL AND {_MARAC} AND f.referred_at = last "
-    "WITH v, last, min(f.key) AS ref "
-    f"MATCH (f:{REFERRAL} {{key: ref}}) "
-    f"MATCH (v)<-[:{RESOLVED_AS}]-(vr:{PERSON.label})<-[:VICTIM]-(n:{INCIDENT})-[:PERPETRATOR]->(pr:{PERSON.label})"
-    f"-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
-    "WHERE vr.deleted IS NULL AND pr.deleted IS NULL AND n.deleted IS NULL AND p <> v "
-    "AND n.occurred_at > last AND n.occurred_at < datetime($until) "
-    "AND date(n.occurred_at) <= date(last) + duration({months: 12}) "
-    f"AND EXISTS {{ MATCH (v)<-[:{RESOLVED_AS}]-(a:{PERSON.label})<-[:VICTIM]-(m:{INCIDENT})-[:PERPETRATOR]->"
-    f"(b:{PERSON.label})-[:{RESOLVED_AS}]->(p) "
-    "WHERE a.deleted IS NULL AND b.deleted IS NULL AND m.deleted IS NULL AND m.occurred_at <= last } "
-    "WITH DISTINCT f, v, p, n "
-    f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL "
-    "WITH f, v, p, n, max(k.dob) AS dob "
-    "WHERE dob IS NULL OR dob + duration({years: 16}) <= date(n.occurred_at) "
-    "RETURN f.key AS ref, f.agency AS ref_agency, f.local_id AS ref_local, v.person_id AS victim, "
-    "p.person_id AS perpetrator, n.key AS key, n.agency AS agency, n.local_id AS local_id, n.occurred_at AS at"
-)
+
+def _repeat_marac(scope: Scope) -> str:
+    marac = (
+        f"{scope.where('f', REFERRAL)} AND f.forum = 'MARAC' AND f.role = 'victim' AND f.referred_at < datetime($until)"
+    )
+    return (
+        f"MATCH (f:{REFERRAL})-[:SUBJECT]->(fr:{PERSON.label})-[:{RESOLVED_AS}]->(v:{RESOLVED_PERSON}) "
+        f"WHERE fr.deleted IS NULL AND {marac} "
+        "WITH v, max(f.referred_at) AS last "
+        f"MATCH (v)<-[:{RESOLVED_AS}]-(fr:{PERSON.label})<-[:SUBJECT]-(f:{REFERRAL}) "
+        f"WHERE fr.deleted IS NULL AND {marac} AND f.referred_at = last "
+        "WITH v, last, min(f.key) AS ref "
+        f"MATCH (f:{REFERRAL} {{key: ref}}) "
+        f"MATCH (v)<-[:{RESOLVED_AS}]-(vr:{PERSON.label})<-[:VICTIM]-(n:{INCIDENT})-[:PERPETRATOR]->"
+        f"(pr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
+        f"WHERE vr.deleted IS NULL AND pr.deleted IS NULL AND {scope.where('n', INCIDENT)} AND p <> v "
+        "AND n.occurred_at > last AND n.occurred_at < datetime($until) "
+        "AND date(n.occurred_at) <= date(last) + duration({months: 12}) "
+        f"AND EXISTS {{ MATCH (v)<-[:{RESOLVED_AS}]-(a:{PERSON.label})<-[:VICTIM]-(m:{INCIDENT})-[:PERPETRATOR]->"
+        f"(b:{PERSON.label})-[:{RESOLVED_AS}]->(p) "
+        f"WHERE a.deleted IS NULL AND b.deleted IS NULL AND {scope.where('m', INCIDENT)} AND m.occurred_at <= last }} "
+        "WITH DISTINCT f, v, p, n "
+        f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL "
+        "WITH f, v, p, n, max(k.dob) AS dob "
+        "WHERE dob IS NULL OR dob + duration({years: 16}) <= date(n.occurred_at) "
+        "RETURN f.key AS ref, f.agency AS ref_agency, f.local_id AS ref_local, v.person_id AS victim, "
+        "p.person_id AS perpetrator, n.key AS key, n.agency AS agency, n.local_id AS local_id, n.occurred_at AS at"
+    )
 
 
-def repeat_marac(graph: Graph, *, as_of: dt.date) -> list[Alert]:
-    rows = graph.read(_REPEAT_MARAC, **_day_window(as_of, as_of))
+def repeat_marac(graph: Graph, scope: Scope, *, as_of: dt.date) -> list[Alert]:
+    """Needs MARAC referrals and their subjects, and who harmed whom on incidents."""
+    if not (scope.follows(REFERRAL, "SUBJECT") and scope.follows(INCIDENT, "PERPETRATOR", "VICTIM")):
+        return []
+    rows = graph.read(_repeat_marac(scope), **_day_window(as_of, as_of), **scope.params())
     return [
         Alert(
             id=alert_id(REPEAT_MARAC, row["ref"], row["key"], row["victim"], row["perpetrator"]),
@@ -261,19 +280,34 @@ def repeat_marac(graph: Graph, *, as_of: dt.date) -> list[Alert]:
 
 # --- protective orders -------------------------------------------------------------------------------------------
 
-_ORDERS = (
-    f"MATCH (o:{ORDER}) WHERE o.deleted IS NULL AND o.status = 'granted' "
-    "AND o.`end` >= date($as_of) AND o.`end` <= date($last_day) "
-    f"MATCH (o)-[:SUBJECT]->(sr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) WHERE sr.deleted IS NULL "
-    f"OPTIONAL MATCH (o)-[:PROTECTS]->(xr:{PERSON.label})-[:{RESOLVED_AS}]->(x:{RESOLVED_PERSON}) "
-    "WHERE xr.deleted IS NULL "
-    "RETURN o.key AS key, o.agency AS agency, o.local_id AS local_id, o.kind AS order_kind, o.`end` AS ends, "
-    "p.person_id AS person, collect(DISTINCT x.person_id) AS protected"
-)
+
+def _orders(scope: Scope) -> str:
+    protected = (  # the protected people only where the scope follows that link
+        f"OPTIONAL MATCH (o)-[:PROTECTS]->(xr:{PERSON.label})-[:{RESOLVED_AS}]->(x:{RESOLVED_PERSON}) "
+        "WHERE xr.deleted IS NULL "
+        if scope.follows(ORDER, "PROTECTS")
+        else "WITH o, p, null AS x "
+    )
+    return (
+        f"MATCH (o:{ORDER}) WHERE {scope.where('o', ORDER)} AND o.status = 'granted' "
+        "AND o.`end` >= date($as_of) AND o.`end` <= date($last_day) "
+        f"MATCH (o)-[:SUBJECT]->(sr:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) WHERE sr.deleted IS NULL "
+        f"{protected}"
+        "RETURN o.key AS key, o.agency AS agency, o.local_id AS local_id, o.kind AS order_kind, o.`end` AS ends, "
+        "p.person_id AS person, collect(DISTINCT x.person_id) AS protected"
+    )
 
 
-def order_expiring(graph: Graph, *, as_of: dt.date, days: int = 14) -> list[Alert]:
-    rows = graph.read(_ORDERS, as_of=as_of.isoformat(), last_day=(as_of + dt.timedelta(days=days)).isoformat())
+def order_expiring(graph: Graph, scope: Scope, *, as_of: dt.date, days: int = 14) -> list[Alert]:
+    """Needs orders and their subjects; the protected people are named only where the scope follows that link."""
+    if not scope.follows(ORDER, "SUBJECT"):
+        return []
+    rows = graph.read(
+        _orders(scope),
+        as_of=as_of.isoformat(),
+        last_day=(as_of + dt.timedelta(days=days)).isoformat(),
+        **scope.params(),
+    )
     out = []
     for row in rows:
         ends = _day(row["ends"])
@@ -294,27 +328,34 @@ def order_expiring(graph: Graph, *, as_of: dt.date, days: int = 14) -> list[Aler
 
 # --- Operation Encompass -----------------------------------------------------------------------------------------
 
-_ENCOMPASS = (
-    f"MATCH (n:{INCIDENT}) WHERE n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-    "AND n.occurred_at < datetime($until) "
-    f"MATCH (n)-[:CHILD_PRESENT]->(cr:{PERSON.label})-[:{RESOLVED_AS}]->(c:{RESOLVED_PERSON})"
-    f"<-[:{RESOLVED_AS}]-(s:{PERSON.label}) "
-    "WHERE cr.deleted IS NULL AND s.deleted IS NULL AND s <> cr AND s.agency <> n.agency "
-    "AND (($schools IS NULL AND s.agency CONTAINS $marker) OR s.agency IN coalesce($schools, [])) "
-    "AND (s.dob IS NULL OR s.dob + duration({years: 18}) > date(n.occurred_at)) "
-    "WITH n, c, s.agency AS school, min(s.key) AS pupil "
-    f"MATCH (s:{PERSON.label} {{key: pupil}}) "
-    "RETURN n.key AS key, n.agency AS agency, n.local_id AS local_id, n.occurred_at AS at, n.category AS category, "
-    "c.person_id AS child, school, s.local_id AS pupil, s.given_name AS given_name, s.family_name AS family_name, "
-    "s.dob AS dob"
-)
+
+def _encompass(scope: Scope) -> str:
+    return (
+        f"MATCH (n:{INCIDENT}) WHERE {scope.where('n', INCIDENT)} AND n.occurred_at >= datetime($since) "
+        "AND n.occurred_at < datetime($until) "
+        f"MATCH (n)-[:CHILD_PRESENT]->(cr:{PERSON.label})-[:{RESOLVED_AS}]->(c:{RESOLVED_PERSON})"
+        f"<-[:{RESOLVED_AS}]-(s:{PERSON.label}) "
+        f"WHERE cr.deleted IS NULL AND {scope.where('s', PERSON.label)} AND s <> cr AND s.agency <> n.agency "
+        "AND (($schools IS NULL AND s.agency CONTAINS $marker) OR s.agency IN coalesce($schools, [])) "
+        "AND (s.dob IS NULL OR s.dob + duration({years: 18}) > date(n.occurred_at)) "
+        "WITH n, c, s.agency AS school, min(s.key) AS pupil "
+        f"MATCH (s:{PERSON.label} {{key: pupil}}) "
+        "RETURN n.key AS key, n.agency AS agency, n.local_id AS local_id, n.occurred_at AS at, "
+        "n.category AS category, c.person_id AS child, school, s.local_id AS pupil, s.given_name AS given_name, "
+        "s.family_name AS family_name, s.dob AS dob"
+    )
 
 
 def operation_encompass(
-    graph: Graph, *, as_of: dt.date, days: int = 2, schools: Collection[str] | None = None
+    graph: Graph, scope: Scope, *, as_of: dt.date, days: int = 2, schools: Collection[str] | None = None
 ) -> list[Alert]:
-    params = _day_window(as_of - dt.timedelta(days=days), as_of)
-    rows = graph.read(_ENCOMPASS, schools=None if schools is None else sorted(schools), marker=SCHOOL_MARKER, **params)
+    """Needs the children present at incidents, and the school's own pupil record of the child."""
+    if not scope.follows(INCIDENT, "CHILD_PRESENT"):
+        return []
+    params = _day_window(as_of - dt.timedelta(days=days), as_of) | scope.params()
+    rows = graph.read(
+        _encompass(scope), schools=None if schools is None else sorted(schools), marker=SCHOOL_MARKER, **params
+    )
     out = []
     for row in rows:
         at = utc(row["at"])
@@ -343,17 +384,22 @@ def operation_encompass(
 # --- acknowledgements --------------------------------------------------------------------------------------------
 
 
-def acknowledge(graph: Graph, alert_id: str, *, who: str, note: str, at: dt.datetime) -> bool:
-    """Record that ``who`` acknowledged the alert; False when it was already acknowledged (the first one stands).
+def acknowledge(graph: Graph, alert_id: str, *, purpose: str, who: str, note: str, at: dt.datetime) -> bool:
+    """Record that ``who``, acting for ``purpose``, acknowledged the alert; False when it was already acknowledged
+    under that purpose (the first one stands). The note is read back only under the same purpose: a DVDS officer's
+    note is nothing a MATAC panel may read.
 
     The caller audits the acknowledgement (the graph layer has no audit trail)."""
     if at.tzinfo is None:
         raise ValueError("an acknowledgement time must be timezone-aware")
     try:
         rows = graph.write(
-            f"OPTIONAL MATCH (a:{ACK} {{alert_id: $id}}) WITH count(a) AS n WHERE n = 0 "
-            f"CREATE (x:{ACK} {{alert_id: $id, who: $who, note: $note, at: datetime($at)}}) RETURN x.alert_id AS id",
+            f"OPTIONAL MATCH (a:{ACK} {{key: $key}}) WITH count(a) AS n WHERE n = 0 "
+            f"CREATE (x:{ACK} {{key: $key, alert_id: $id, purpose: $purpose, who: $who, note: $note, "
+            "at: datetime($at)}) RETURN x.alert_id AS id",
+            key=f"{purpose}/{alert_id}",
             id=alert_id,
+            purpose=purpose,
             who=who,
             note=note,
             at=_iso(at),
@@ -363,12 +409,13 @@ def acknowledge(graph: Graph, alert_id: str, *, who: str, note: str, at: dt.date
     return bool(rows)
 
 
-def acknowledged(graph: Graph, ids: Iterable[str]) -> dict[str, Acknowledgement]:
-    """The acknowledgement of each of these alerts that has one."""
+def acknowledged(graph: Graph, ids: Iterable[str], *, purpose: str | None) -> dict[str, Acknowledgement]:
+    """The acknowledgement of each of these alerts made under ``purpose`` (None: under any, for the operator)."""
     rows = graph.read(
-        f"UNWIND $ids AS id MATCH (a:{ACK} {{alert_id: id}}) "
+        f"UNWIND $ids AS id MATCH (a:{ACK} {{alert_id: id}}) WHERE $purpose IS NULL OR a.purpose = $purpose "
         "RETURN a.alert_id AS id, a.who AS who, a.note AS note, a.at AS at ORDER BY a.at",
         ids=sorted(set(ids)),
+        purpose=purpose,
     )
     out: dict[str, Acknowledgement] = {}
     for row in rows:

@@ -36,6 +36,7 @@ from graph.analytics.serial import (
 )
 from graph.errors import GraphError
 from graph.model import RESOLVED_PERSON
+from graph.scope import Scope
 from graph.store import Graph
 from graph.validation import partner_schema
 
@@ -304,24 +305,24 @@ class RfgRun:
 def score_perpetrators(
     graph: Graph,
     config: RfgConfig,
+    scope: Scope,
     *,
     as_of: dt.date | None = None,
     page: int = PAGE,
     write: bool = True,
-    sources: Sequence[str] | None = None,
-    since: dt.date | None = None,
     advance: Callable[[int], object] | None = None,
 ) -> RfgRun:
     """Score every 16+ perpetrator in the window ending ``as_of`` (default today), rank them, and (unless ``write`` is
-    false) store each breakdown on the Person node; ``sources`` limits it to those agencies' incidents (a caller's
-    grant); ``since`` starts the window later (a retention cut-off). ``advance(n)`` is told of each page read."""
-    window = Window.lookback(as_of, years=config.window_years, since=since, agencies=sources)
+    false) store each breakdown on the Person node. Only what ``scope`` lets through counts, and the records,
+    districts and agencies of each score come from the person records it may read (the operator's scope reads
+    everything; a caller's grant, its sources and retention). ``advance(n)`` is told of each page read."""
+    window = Window.lookback(scope, as_of, years=config.window_years)
     scored: list[tuple[float, str, dict[str, Any]]] = []
     for facts_page in iter_facts(
         graph, window, page=page, harm=config.harm_defaults, harm_fallback=config.harm_fallback, advance=advance
     ):
         adults = [f for f in facts_page if f.adult is not None and f.adult.victims]
-        records = records_of(graph, [f.person for f in adults])
+        records = records_of(graph, scope, [f.person for f in adults])
         for f in adults:
             assert f.adult is not None
             item = _score(config, window, f.adult, records[f.person])

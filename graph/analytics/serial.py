@@ -22,6 +22,7 @@ from typing import Any
 
 from graph.model import PERSON, RECORD_TYPES, RESOLVED_PERSON
 from graph.persons import RESOLVED_AS
+from graph.scope import Scope
 from graph.store import Graph
 
 INCIDENT = RECORD_TYPES["incident"].label
@@ -41,33 +42,48 @@ def shift_years(day: dt.date, years: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Window:
-    """Incidents on or after ``since`` and on or before ``as_of`` (whole days, UTC)."""
+    """Incidents on or after ``since`` and on or before ``as_of`` (whole days, UTC), inside ``scope`` (a caller's
+    grant: which agencies' incidents, which links, retention; the operator's command line reads everything)."""
 
     since: dt.date
     as_of: dt.date
-    agencies: tuple[str, ...] | None = None  # only these agencies' incidents (a caller's grant); None: all
+    scope: Scope
 
     @classmethod
     def lookback(
         cls,
+        scope: Scope,
         as_of: dt.date | None = None,
         *,
         years: int = LOOKBACK_YEARS,
         since: dt.date | None = None,
-        agencies: Sequence[str] | None = None,
     ) -> Window:
         end = as_of or dt.datetime.now(dt.UTC).date()
         start = since or shift_years(end, -years)
+        if scope.since is not None:
+            start = max(start, scope.since)
         if start > end:
             raise ValueError(f"the window starts ({start}) after it ends ({end})")
-        return cls(since=start, as_of=end, agencies=None if agencies is None else tuple(sorted(agencies)))
+        return cls(since=start, as_of=end, scope=scope)
+
+    @property
+    def readable(self) -> bool:
+        """Whether the scope shows who harmed whom at all: without it nothing is listed or scored."""
+        return self.scope.follows(INCIDENT, "PERPETRATOR", "VICTIM")
+
+    def incidents(self, var: str) -> str:
+        """The condition on incident ``var``: inside the scope and the window."""
+        return (
+            f"{self.scope.where(var, INCIDENT)} AND {var}.occurred_at >= datetime($since) "
+            f"AND {var}.occurred_at < datetime($until)"
+        )
 
     def params(self) -> dict[str, Any]:
         until = self.as_of + dt.timedelta(days=1)  # the whole of the as_of day
         return {
             "since": f"{self.since.isoformat()}T00:00:00Z",
             "until": f"{until.isoformat()}T00:00:00Z",
-            "agencies": None if self.agencies is None else list(self.agencies),
+            **self.scope.params(),
         }
 
 
@@ -118,36 +134,33 @@ class PersonFacts:
     child: Facts | None = None  # incidents under 16: a safeguarding concern, never a perpetrator's
 
 
-# the person ``p``'s age rule and their current PERPETRATOR links to current incidents in the window
-_WINDOW_INCIDENTS = (
-    f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}}) "
-    f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL "
-    "WITH p, max(k.dob) AS dob "
-    f"MATCH (p)<-[:{RESOLVED_AS}]-(pr:{PERSON.label})<-[:PERPETRATOR]-(n:{INCIDENT}) "
-    "WHERE pr.deleted IS NULL AND n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-    "AND n.occurred_at < datetime($until) AND ($agencies IS NULL OR n.agency IN $agencies) "
-    "WITH DISTINCT p, dob, n "  # two records of one person named on one incident: the incident counts once
-    "WITH p, n, (dob IS NOT NULL AND dob + duration({years: 16}) > date(n.occurred_at)) AS child "
-)
-# a victim who counts: a current record of a resolved person other than the perpetrator
-_VICTIM = (
-    f"(n)-[:VICTIM]->(vr:{PERSON.label})-[:{RESOLVED_AS}]->(v:{RESOLVED_PERSON}) WHERE vr.deleted IS NULL AND v <> p"
-)
-# one row per incident with the victims who count: totals and per-victim pairs are summed in Python, which reads the
-# graph once instead of twice (the slow part at a million incidents)
-_INCIDENTS = (
-    _WINDOW_INCIDENTS + f"MATCH {_VICTIM} "
-    "WITH p, child, n, collect(DISTINCT v.person_id) AS victims "
-    "RETURN p.person_id AS person, child, n.occurred_at.epochSeconds AS at, n.agency AS agency, "
-    "coalesce(n.harm_score, $harm[n.category], $harm_fallback) AS harm, victims"
-)
+def _incidents_query(window: Window) -> str:
+    """One row per incident of the people ``$ids`` in the window with the victims who count: totals and per-victim
+    pairs are summed in Python, which reads the graph once instead of twice (the slow part at a million incidents).
+    The person's age rule reads every current record of theirs (the youngest claim protects a child); a victim who
+    counts is a current record of a resolved person other than the perpetrator."""
+    return (
+        f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}}) "
+        f"OPTIONAL MATCH (p)<-[:{RESOLVED_AS}]-(k:{PERSON.label}) WHERE k.deleted IS NULL "
+        "WITH p, max(k.dob) AS dob "
+        f"MATCH (p)<-[:{RESOLVED_AS}]-(pr:{PERSON.label})<-[:PERPETRATOR]-(n:{INCIDENT}) "
+        f"WHERE pr.deleted IS NULL AND {window.incidents('n')} "
+        "WITH DISTINCT p, dob, n "  # two records of one person named on one incident: the incident counts once
+        "WITH p, n, (dob IS NOT NULL AND dob + duration({years: 16}) > date(n.occurred_at)) AS child "
+        f"MATCH (n)-[:VICTIM]->(vr:{PERSON.label})-[:{RESOLVED_AS}]->(v:{RESOLVED_PERSON}) "
+        "WHERE vr.deleted IS NULL AND v <> p "
+        "WITH p, child, n, collect(DISTINCT v.person_id) AS victims "
+        "RETURN p.person_id AS person, child, n.occurred_at.epochSeconds AS at, n.agency AS agency, "
+        "coalesce(n.harm_score, $harm[n.category], $harm_fallback) AS harm, victims"
+    )
 
 
 def perpetrator_ids(graph: Graph, window: Window) -> list[str]:
     """Every resolved person named through a current record as perpetrator on a current incident in the window."""
+    if not window.readable:
+        return []
     rows = graph.read(
-        f"MATCH (n:{INCIDENT}) WHERE n.deleted IS NULL AND n.occurred_at >= datetime($since) "
-        "AND n.occurred_at < datetime($until) AND ($agencies IS NULL OR n.agency IN $agencies) "
+        f"MATCH (n:{INCIDENT}) WHERE {window.incidents('n')} "
         f"MATCH (n)-[:PERPETRATOR]->(r:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
         "WHERE r.deleted IS NULL RETURN DISTINCT p.person_id AS id",
         **window.params(),
@@ -166,8 +179,14 @@ def facts_page(
     """The facts of these people in the window: totals and per-victim pairs, split by the under-16 rule.
 
     ``harm`` gives the gravity of an incident with no ``harm_score`` by category, else ``harm_fallback``."""
+    if not window.readable:
+        return {}
     rows = graph.read(
-        _INCIDENTS, harm=dict(harm or {}), harm_fallback=float(harm_fallback), ids=list(ids), **window.params()
+        _incidents_query(window),
+        harm=dict(harm or {}),
+        harm_fallback=float(harm_fallback),
+        ids=list(ids),
+        **window.params(),
     )
     out: dict[str, PersonFacts] = {}
     for row in rows:
@@ -215,14 +234,17 @@ def is_serial(facts: Facts | None) -> bool:
     return facts is not None and facts.incidents > 1 and len(facts.victims) >= 2
 
 
-def records_of(graph: Graph, person_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each person's current records: agency, local_id and postcode, in (agency, local_id) order."""
+def records_of(graph: Graph, scope: Scope, person_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each person's current records the scope may read: agency, local_id and postcode, in (agency, local_id)
+    order. Facets and filters (agencies, districts) are computed from these, so no other agency's roll shows."""
     out: dict[str, list[dict[str, Any]]] = {pid: [] for pid in person_ids}
     for start in range(0, len(person_ids), PAGE):
         rows = graph.read(
             f"UNWIND $ids AS pid MATCH (:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(k:{PERSON.label}) "
-            "WHERE k.deleted IS NULL RETURN pid, k.agency AS agency, k.local_id AS local_id, k.postcode AS postcode",
+            f"WHERE {scope.where('k', PERSON.label)} "
+            "RETURN pid, k.agency AS agency, k.local_id AS local_id, k.postcode AS postcode",
             ids=list(person_ids[start : start + PAGE]),
+            **scope.params(),
         )
         for row in rows:
             out[row["pid"]].append({"agency": row["agency"], "local_id": row["local_id"], "postcode": row["postcode"]})
@@ -302,30 +324,33 @@ class SerialReport:
 
 def find_serial(
     graph: Graph,
+    scope: Scope,
     *,
     as_of: dt.date | None = None,
     years: int = LOOKBACK_YEARS,
     since: dt.date | None = None,
-    sources: Sequence[str] | None = None,
     page: int = PAGE,
     advance: Callable[[int], object] | None = None,
 ) -> SerialReport:
     """The serial perpetrators in the look-back window before ``as_of`` (default today; ``since`` overrides the
-    start), most victims first, and every under-16's harm in the window as a concern."""
-    window = Window.lookback(as_of, years=years, since=since, agencies=sources)
+    start), most victims first, and every under-16's harm in the window as a concern, from what ``scope`` lets
+    through: its incidents, links, retention and person records."""
+    window = Window.lookback(scope, as_of, years=years, since=since)
     serial: list[PersonFacts] = []
     concerns: list[PersonFacts] = []
     for facts in iter_facts(graph, window, page=page, advance=advance):
         serial += [f for f in facts if is_serial(f.adult)]
         concerns += [f for f in facts if f.child is not None]
     pairs = [(f.person, v) for f in serial if f.adult for v in f.adult.victims]
-    links = _relationships(graph, pairs)
+    links = _relationships(graph, scope, pairs)
     people = sorted(
         {f.person for f in serial + concerns}
         | {v for f in serial if f.adult for v in f.adult.victims}
         | {v for f in concerns if f.child for v in f.child.victims}
     )
-    records = {pid: tuple((r["agency"], r["local_id"]) for r in rs) for pid, rs in records_of(graph, people).items()}
+    records = {
+        pid: tuple((r["agency"], r["local_id"]) for r in rs) for pid, rs in records_of(graph, scope, people).items()
+    }
 
     def victims(person: str, facts: Facts) -> tuple[Victim, ...]:
         out = [
@@ -380,18 +405,21 @@ def find_serial(
 _Links = dict[tuple[str, str], tuple[dt.date | None, tuple[str, ...]]]
 
 
-def _relationships(graph: Graph, pairs: Sequence[tuple[str, str]]) -> _Links:
-    """For (perpetrator, victim) pairs: the earliest start and the kinds of the current Relationship records
-    between any of their current records, in either direction."""
+def _relationships(graph: Graph, scope: Scope, pairs: Sequence[tuple[str, str]]) -> _Links:
+    """For (perpetrator, victim) pairs: the earliest start and the kinds of the current Relationship records the
+    scope may read between any of their current records, in either direction."""
     out: _Links = {}
+    if not scope.follows(RELATIONSHIP, "PERSON", "OTHER"):
+        return out
     for start in range(0, len(pairs), PAGE):
         rows = graph.read(
             f"UNWIND $pairs AS pair MATCH (:{RESOLVED_PERSON} {{person_id: pair[0]}})<-[:{RESOLVED_AS}]-"
             f"(a:{PERSON.label})<-[:PERSON|OTHER]-(r:{RELATIONSHIP})-[:PERSON|OTHER]->(b:{PERSON.label})"
             f"-[:{RESOLVED_AS}]->(:{RESOLVED_PERSON} {{person_id: pair[1]}}) "
-            "WHERE r.deleted IS NULL AND a.deleted IS NULL AND b.deleted IS NULL AND a <> b "
+            f"WHERE {scope.where('r', RELATIONSHIP)} AND a.deleted IS NULL AND b.deleted IS NULL AND a <> b "
             "RETURN pair[0] AS person, pair[1] AS victim, min(r.start) AS start, collect(DISTINCT r.kind) AS kinds",
             pairs=[list(p) for p in pairs[start : start + PAGE]],
+            **scope.params(),
         )
         for row in rows:
             begun = row["start"].to_native() if row["start"] is not None else None

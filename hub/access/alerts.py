@@ -1,5 +1,6 @@
-"""Alerts under a request's grant: only the kinds the purpose's agreement lists, only alerts whose evidence comes
-from agencies the caller may see, and a school only its own Operation Encompass notifications."""
+"""Alerts under a request's grant: only the kinds the purpose's agreement lists, computed inside the request's scope
+(sources, links, retention, a school's own pupils), so nothing the grant does not show triggers or evidences one; an
+acknowledgement is read back only under the purpose it was made for."""
 
 from __future__ import annotations
 
@@ -19,18 +20,15 @@ def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tu
         raise Forbidden((f"{grant.agreement_label} gives no alerts for {grant.purpose!r}",))
     wanted = sorted(allowed & set(kinds)) if kinds else sorted(allowed)
     own = [principal.agency] if principal is not None and terms is not None and terms.subject_scope != "any" else None
-    found = compute_alerts(graph, as_of=grant.today, kinds=wanted, school_agencies=own)
-    # every piece of evidence must come from an agency whose records the grant lets flow
-    sources = {source for (_entity, source) in grant.visible}
-    shown = [a for a in found if all(agency in sources for agency, _ in a.records)]
+    found = compute_alerts(graph, access.scope, as_of=grant.today, kinds=wanted, school_agencies=own)
     if own is not None:
-        shown = [a for a in shown if a.notification is not None and a.notification.school in own]
-    acks = acknowledged(graph, [a.id for a in shown])
-    for alert in shown:
+        found = [a for a in found if a.notification is not None and a.notification.school in own]
+    acks = acknowledged(graph, [a.id for a in found], purpose=grant.purpose)
+    for alert in found:
         access.saw(alert.person)
         for other in alert.related:
             access.saw(other)
-    return [(a, acks.get(a.id)) for a in shown]
+    return [(a, acks.get(a.id)) for a in found]
 
 
 def acknowledge_alert(access: Access, graph: Graph, alert_id: str, note: str) -> bool:
@@ -42,6 +40,8 @@ def acknowledge_alert(access: Access, graph: Graph, alert_id: str, note: str) ->
         raise BadRequest("no such alert")
     principal = access.principal
     assert principal is not None
-    done = acknowledge(graph, alert_id, who=principal.subject, note=note, at=dt.datetime.now(dt.UTC))
+    purpose = access.grant.purpose
+    assert purpose is not None  # a records grant names its purpose
+    done = acknowledge(graph, alert_id, purpose=purpose, who=principal.subject, note=note, at=dt.datetime.now(dt.UTC))
     access.notes.append(f"alert {alert_id} {'acknowledged' if done else 'was already acknowledged'}")
     return done

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from graph.model import RECORD_TYPES
-from graph.persons import Scope
+from graph.scope import Scope
 from hub.auth.principal import Principal
 from hub.policy import Asker, Decider, Grant
 
@@ -116,4 +116,14 @@ def scope_for(grant: Grant, principal: Principal | None) -> Scope:
             rel for name, rel in kind.references.items() if any(grant.may_see(kind.name, name, a) for a in agencies)
         ]
     own = principal.agency if principal and grant.terms and grant.terms.subject_scope == "own-records" else None
-    return Scope(sources=sources, links=links, since=grant.cutoff, own_agency=own)
+    return Scope(sources=sources, links=links, since=grant.cutoff, own_agency=own, born_after=born_after(grant))
+
+
+def born_after(grant: Grant) -> dt.date | None:
+    """With an age limit of N, only people born after today minus N+1 years are young enough."""
+    terms = grant.terms
+    if terms is None or terms.subject_max_age is None:
+        return None
+    today = grant.today
+    year = today.year - terms.subject_max_age - 1
+    return today.replace(year=year) if (today.month, today.day) != (2, 29) else dt.date(year, 2, 28)

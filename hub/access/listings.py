@@ -19,7 +19,7 @@ from pathlib import Path
 
 from graph import persons
 from graph.store import Graph
-from hub.access.context import Access, BadRequest, Forbidden
+from hub.access.context import Access, BadRequest, Forbidden, born_after
 from hub.access.pages import Page, decode, encode, page_size
 from hub.access.views import PersonView, RecordView, person_view, record_view
 
@@ -92,17 +92,7 @@ def _people_filter(access: Access, where: PeopleFilter) -> persons.PeopleFilter:
             raise BadRequest("familyName: give a family name of 1 to 200 characters")
         if not named:
             raise Forbidden((f"{grant.agreement_label} does not share family names as recorded for {grant.purpose!r}",))
-    return persons.PeopleFilter(where.agency, where.family_name, named, _born_after(access))
-
-
-def _born_after(access: Access) -> dt.date | None:
-    """With an age limit of N, only people born after today minus N+1 years are young enough."""
-    terms = access.grant.terms
-    if terms is None or terms.subject_max_age is None:
-        return None
-    today = access.grant.today
-    year = today.year - terms.subject_max_age - 1
-    return today.replace(year=year) if (today.month, today.day) != (2, 29) else dt.date(year, 2, 28)
+    return persons.PeopleFilter(where.agency, where.family_name, named, born_after(access.grant))
 
 
 def list_incidents(

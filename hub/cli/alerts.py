@@ -11,6 +11,7 @@ import sys
 import click
 
 from graph.analytics.alerts import KINDS, acknowledge, acknowledged, compute_alerts
+from graph.scope import Scope
 from hub.audit import AuditEvent, AuditUnavailable
 from hub.audit.config import open_settings_trail
 from hub.cli.common import graph_for, note
@@ -29,8 +30,8 @@ def group(ctx: click.Context, as_of: dt.datetime | None, kinds: tuple[str, ...],
     settings: Settings = ctx.obj
     day = as_of.date() if as_of else dt.datetime.now(dt.UTC).date()
     with graph_for(settings) as graph:
-        alerts = compute_alerts(graph, as_of=day, kinds=kinds or None)
-        acks = acknowledged(graph, [a.id for a in alerts])
+        alerts = compute_alerts(graph, Scope.everything(), as_of=day, kinds=kinds or None)
+        acks = acknowledged(graph, [a.id for a in alerts], purpose=None)
     for alert in alerts:
         ack = acks.get(alert.id)
         if fmt == "jsonl":
@@ -46,15 +47,22 @@ def group(ctx: click.Context, as_of: dt.datetime | None, kinds: tuple[str, ...],
 @group.command("ack")
 @click.argument("alert_id")
 @click.option("--note", "text", required=True, help="what was done about it")
+@click.option(
+    "--purpose",
+    default="operator",
+    show_default=True,
+    help="the purpose it is made for: the note is shown over GraphQL only to callers acting for that purpose",
+)
 @click.pass_obj
-def ack(settings: Settings, alert_id: str, text: str) -> None:
-    """Acknowledge an alert (the first acknowledgement stands). Audited; exit 1 if it was already acknowledged."""
+def ack(settings: Settings, alert_id: str, text: str, purpose: str) -> None:
+    """Acknowledge an alert (the first acknowledgement per purpose stands). Audited; exit 1 if it already was."""
     who = f"cli:{getpass.getuser()}"
     now = dt.datetime.now(dt.UTC)
     event = AuditEvent(
         at=now,
         subject=who,
         agency="operator",
+        purpose=purpose,
         decision="allow",
         reasons=(f"acknowledgement of alert {alert_id} requested: {text}",),
     )
@@ -65,6 +73,6 @@ def ack(settings: Settings, alert_id: str, text: str) -> None:
         note(f"cannot audit the acknowledgement, nothing changed: {exc}")
         sys.exit(2)
     with graph_for(settings) as graph:
-        done = acknowledge(graph, alert_id, who=who, note=text, at=now)
+        done = acknowledge(graph, alert_id, purpose=purpose, who=who, note=text, at=now)
     click.echo(f"{alert_id}: {'acknowledged' if done else 'was already acknowledged'}")
     sys.exit(0 if done else 1)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from graph.analytics.rfg import RfgConfigError, RfgScore, load_config, nominations, score_perpetrators
+from graph.scope import Scope
 from hub.cli.common import graph_for, note, progress
 from hub.settings import Settings
 
@@ -64,7 +65,9 @@ def command(
         click.echo(f"hub: {exc}", err=True)
         sys.exit(2)
     with graph_for(settings) as graph, progress("perpetrators", None) as bar:
-        run = score_perpetrators(graph, config, as_of=as_of.date() if as_of else None, advance=bar.update)
+        run = score_perpetrators(
+            graph, config, Scope.everything(), as_of=as_of.date() if as_of else None, advance=bar.update
+        )
     note(
         f"scored {len(run.scores)} perpetrators from {run.window.since} to {run.window.as_of} "
         f"with {config.source} (config {config.digest[:12]}); written to the graph"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import click
 
 from graph.analytics.serial import ChildHarmConcern, SerialPerpetrator, find_serial, iso
+from graph.scope import Scope
 from hub.cli.common import graph_for, note, progress
 from hub.settings import Settings
 
@@ -38,6 +39,7 @@ def command(
         with graph_for(settings) as graph, progress("perpetrators", None) as bar:
             report = find_serial(
                 graph,
+                Scope.everything(),
                 as_of=as_of.date() if as_of else None,
                 since=since.date() if since else None,
                 years=years,

@@ -24,8 +24,11 @@ from graph.analytics.alerts import (
     compute_alerts,
 )
 from graph.ingest import ingest_file
+from graph.scope import Scope
 from graph.store import Graph
 from tests.helpers import new_agency, write_jsonl
+
+EVERYTHING = Scope.everything()
 
 AS_OF = dt.date(2019, 5, 15)
 
@@ -149,7 +152,7 @@ def ours(population: dict[str, Any], alerts: list[Alert]) -> list[Alert]:
 
 
 def by_kind(population: dict[str, Any], graph: Graph, kind: str, **options: Any) -> list[Alert]:
-    return ours(population, compute_alerts(graph, as_of=AS_OF, kinds=[kind], **options))
+    return ours(population, compute_alerts(graph, EVERYTHING, as_of=AS_OF, kinds=[kind], **options))
 
 
 def trigger(alert: Alert) -> str:
@@ -168,7 +171,7 @@ def test_right_to_know_fires_for_a_known_perpetrator_with_a_new_partner_or_victi
     assert rel.raised_at == dt.datetime.combine(AS_OF - dt.timedelta(days=10), dt.time(), tzinfo=dt.UTC)
     # earlier victims, under-16s' harm and triggers outside the window raise nothing
     assert not {trigger(x) for x in alerts} & {"rel-v1", "inc-v1-again", "rel-teen", "inc-enc", "inc-enc-old"}
-    assert all(x.person != ids["teen"] for x in compute_alerts(graph, as_of=AS_OF, kinds=[RIGHT_TO_KNOW]))
+    assert all(x.person != ids["teen"] for x in compute_alerts(graph, EVERYTHING, as_of=AS_OF, kinds=[RIGHT_TO_KNOW]))
     assert by_kind(population, graph, RIGHT_TO_KNOW, recent_days=4) == [], "rel-new and inc-new are 10 and 5 days old"
 
 
@@ -220,29 +223,34 @@ def test_operation_encompass_carries_only_the_schools_view_of_the_child(populati
 
 
 def test_ids_are_stable_across_recomputation_and_reingest(population, graph: Graph):
-    first = ours(population, compute_alerts(graph, as_of=AS_OF))
+    first = ours(population, compute_alerts(graph, EVERYTHING, as_of=AS_OF))
     assert {x.kind for x in first} == set(KINDS)
     assert len({x.id for x in first}) == len(first)
     ingest_file(graph, population["dir"] / "police.jsonl", population["police"])
-    again = ours(population, compute_alerts(graph, as_of=AS_OF))
+    again = ours(population, compute_alerts(graph, EVERYTHING, as_of=AS_OF))
     assert [x.id for x in again] == [x.id for x in first] and again == first
     assert alert_id("k", "a", "b") == alert_id("k", "a", "b") != alert_id("k", "a", "c")
     with pytest.raises(ValueError):
-        compute_alerts(graph, as_of=AS_OF, kinds=["nonsense"])
+        compute_alerts(graph, EVERYTHING, as_of=AS_OF, kinds=["nonsense"])
 
 
 def test_acknowledgement_round_trip(population, graph: Graph):
     alerts = by_kind(population, graph, ORDER_EXPIRING) + by_kind(population, graph, REPEAT_MARAC)
     first, second = alerts[0].id, alerts[1].id
     when = dt.datetime(2019, 5, 15, 9, 30, tzinfo=dt.UTC)
-    assert acknowledge(graph, first, who="marac-coordinator-1", note="discussed at panel", at=when) is True
-    assert acknowledge(graph, first, who="someone-else", note="again", at=when) is False, "the first one stands"
-    acks = acknowledged(graph, [x.id for x in by_kind(population, graph, ORDER_EXPIRING)] + [second])
+    assert (
+        acknowledge(graph, first, purpose="marac", who="marac-coordinator-1", note="discussed at panel", at=when)
+        is True
+    )
+    assert acknowledge(graph, first, purpose="marac", who="someone-else", note="again", at=when) is False, (
+        "the first one stands"
+    )
+    acks = acknowledged(graph, [x.id for x in by_kind(population, graph, ORDER_EXPIRING)] + [second], purpose="marac")
     assert set(acks) == {first}
     ack = acks[first]
     assert (ack.who, ack.note, ack.at) == ("marac-coordinator-1", "discussed at panel", when)
     with pytest.raises(ValueError):
-        acknowledge(graph, second, who="x", note="naive time", at=dt.datetime(2019, 5, 15))
+        acknowledge(graph, second, purpose="marac", who="x", note="naive time", at=dt.datetime(2019, 5, 15))
 
 
 def test_withdrawn_records_raise_nothing(graph: Graph, tmp_path: Path):
@@ -255,7 +263,12 @@ def test_withdrawn_records_raise_nothing(graph: Graph, tmp_path: Path):
     ]
     new = relationship(b, "rel-new", "perp", "v2", day(-10))
     ingest_file(graph, write_jsonl(tmp_path / "b.jsonl", [*base, new | {"recorded_at": "2019-05-01T00:00:00Z"}]), b)
-    mine = lambda: [x for x in compute_alerts(graph, as_of=AS_OF, kinds=[RIGHT_TO_KNOW]) if x.records[0][0] == b]  # noqa: E731
+
+    def mine() -> list[Alert]:
+        return [
+            x for x in compute_alerts(graph, EVERYTHING, as_of=AS_OF, kinds=[RIGHT_TO_KNOW]) if x.records[0][0] == b
+        ]
+
     assert [trigger(x) for x in mine()] == ["rel-new"]
     withdrawn = new | {"recorded_at": "2019-05-02T00:00:00Z", "deleted": True}
     assert ingest_file(graph, write_jsonl(tmp_path / "b2.jsonl", [withdrawn]), b).rejected == 0

@@ -19,6 +19,7 @@ from graph.analytics.evaluate import evaluate_serial, listed_from_jsonl
 from graph.analytics.rfg import parse_config, score_perpetrators
 from graph.analytics.serial import find_serial
 from graph.ingest import ingest_file
+from graph.scope import Scope
 from graph.store import Graph
 from hub.cli import score as score_cli
 from hub.cli import serial as serial_cli
@@ -26,6 +27,7 @@ from hub.settings import Settings
 from tests.helpers import new_agency, write_jsonl
 
 AS_OF = dt.date(2031, 6, 30)
+EVERYTHING = Scope.everything()
 ADULT = "1980-01-01"
 
 
@@ -113,7 +115,7 @@ def resolve_as(graph: Graph, agency: str, local_id: str, person_id: str) -> None
 
 
 def serial_ids(graph: Graph, **kwargs: Any) -> set[str]:
-    return {s.person for s in find_serial(graph, as_of=AS_OF, **kwargs).perpetrators}
+    return {s.person for s in find_serial(graph, EVERYTHING, as_of=AS_OF, **kwargs).perpetrators}
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +171,7 @@ def world(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> tuple[Popul
 
 def test_two_victims_within_three_years_make_a_serial_perpetrator(graph: Graph, world):
     pop, ids = world
-    report = find_serial(graph, as_of=AS_OF)
+    report = find_serial(graph, EVERYTHING, as_of=AS_OF)
     [found] = [s for s in report.perpetrators if s.person == ids["serial"]]
     assert found.records == ((pop.agency, "serial"),)
     assert [v.person for v in found.victims] == [ids["v1"], ids["v2"]], "victims in time order"
@@ -195,11 +197,11 @@ def test_who_is_not_serial(graph: Graph, world):
 
 def test_an_under_16_is_a_safeguarding_concern_never_a_perpetrator(graph: Graph, world):
     _, ids = world
-    report = find_serial(graph, as_of=AS_OF)
+    report = find_serial(graph, EVERYTHING, as_of=AS_OF)
     assert ids["teen"] not in {s.person for s in report.perpetrators}
     [concern] = [c for c in report.concerns if c.person == ids["teen"]]
     assert {v.person for v in concern.victims} == {ids["mum"], ids["sister"]} and concern.incidents == 2
-    run = score_perpetrators(graph, parse_config(CONFIG), as_of=AS_OF, write=False)
+    run = score_perpetrators(graph, parse_config(CONFIG), EVERYTHING, as_of=AS_OF, write=False)
     assert ids["teen"] not in {s.person for s in run.scores}
 
 
@@ -209,7 +211,7 @@ def test_resolution_decides_who_is_the_same_victim_and_the_same_perpetrator(grap
     assert ids["twice"] in before and ids["p1"] not in before and ids["p1b"] not in before, "records as they come"
     resolve_as(graph, pop.agency, "w1b", ids["w1"])  # the victim's second record is the same person
     resolve_as(graph, pop.agency, "p1b", ids["p1"])  # the perpetrator's second record is the same person
-    report = find_serial(graph, as_of=AS_OF)
+    report = find_serial(graph, EVERYTHING, as_of=AS_OF)
     listed = {s.person: s for s in report.perpetrators}
     assert ids["twice"] not in listed, "one victim under two records counts once"
     merged = listed[ids["p1"]]
@@ -235,7 +237,7 @@ CONFIG: dict[str, Any] = {
 
 def test_rfg_breakdown_matches_a_hand_computation_and_is_stored(graph: Graph, world):
     _, ids = world
-    run = score_perpetrators(graph, parse_config(CONFIG), as_of=AS_OF)
+    run = score_perpetrators(graph, parse_config(CONFIG), EVERYTHING, as_of=AS_OF)
     scores = {s.person: s for s in run.scores}
     s = scores[ids["serial"]]
     # last incident 30 days before: recency band 1 (3 points); 3 incidents: 2 points; harm 120 + 7 (threats, no
@@ -256,7 +258,7 @@ def test_rfg_breakdown_matches_a_hand_computation_and_is_stored(graph: Graph, wo
     assert stored["harm"] == 187 and stored["serial"] is True and stored["at"] is not None
     assert stored["config"] == run.config.digest
     # a later run that no longer scores someone clears what the earlier one stored on them
-    later = score_perpetrators(graph, parse_config(CONFIG), as_of=AS_OF + dt.timedelta(days=4 * 365))
+    later = score_perpetrators(graph, parse_config(CONFIG), EVERYTHING, as_of=AS_OF + dt.timedelta(days=4 * 365))
     assert ids["serial"] not in {x.person for x in later.scores}
     [cleared] = graph.read("MATCH (p:Person {person_id: $id}) RETURN p.rfg_score AS score", id=ids["serial"])
     assert cleared["score"] is None
