@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph.model import PERSON, RECORD_TYPES, RESOLVED_PERSON
+from graph.scope import Scope
 from graph.store import Graph
 
 RESOLVED_AS = "RESOLVED_AS"
@@ -62,24 +63,31 @@ VICTIM_FIELDS = ("occurred_at", "victims")
 
 
 def tally(
-    graph: Graph, entity: str, date_field: str, measures: Mapping[str, Sequence[str]], start: dt.date, end: dt.date
+    graph: Graph,
+    scope: Scope,
+    entity: str,
+    date_field: str,
+    measures: Mapping[str, Sequence[str]],
+    start: dt.date,
+    end: dt.date,
 ) -> dict[str, int]:
-    """For each measure of ``entity`` (name -> agencies to count from), how many current records dated in
-    ``[start, end)`` match it; one read for all of them."""
-    wanted = {m.name: m for m in MEASURES if m.name in measures and m.entity == entity}
+    """For each measure of ``entity`` (name -> agencies to count from, inside ``scope``), how many current records
+    dated in ``[start, end)`` match it; one read for all of them."""
+    label = RECORD_TYPES[entity].label
+    allowed = set(scope.agencies(label))
+    measures = {name: [a for a in agencies if a in allowed] for name, agencies in measures.items()}
+    wanted = {m.name: m for m in MEASURES if measures.get(m.name) and m.entity == entity}
     if not wanted:
         return {}
-    label = RECORD_TYPES[entity].label
     fn = "date" if date_field == "start" else "datetime"
     columns = ", ".join(
         f"count(CASE WHEN n.agency IN $a{i}{' AND ' + m.condition if m.condition else ''} THEN 1 END) AS c{i}"
         for i, m in enumerate(wanted.values())
     )
-    agencies = sorted({a for name in wanted for a in measures[name]})
     row = graph.read(
-        f"MATCH (n:{label}) WHERE n.agency IN $agencies AND n.deleted IS NULL "
+        f"MATCH (n:{label}) WHERE {scope.where('n', label)} "
         f"AND n.{date_field} >= {fn}($start) AND n.{date_field} < {fn}($end) RETURN {columns}",
-        agencies=agencies,
+        **scope.params(),
         start=start.isoformat(),
         end=end.isoformat(),
         **{f"a{i}": list(measures[name]) for i, name in enumerate(wanted)},
@@ -87,23 +95,23 @@ def tally(
     return {name: int(row[f"c{i}"]) for i, name in enumerate(wanted)}
 
 
-def victims(graph: Graph, agencies: Sequence[str], start: dt.date, end: dt.date, lookback: dt.date) -> tuple[int, int]:
-    """(victims, repeat victims): the resolved people named as victims of incidents in ``[start, end)``, and how many
-    of them were victims of more than one incident in ``[lookback, end)``."""
-    if not agencies:
-        return 0, 0
+def victims(graph: Graph, scope: Scope, start: dt.date, end: dt.date, lookback: dt.date) -> tuple[int, int]:
+    """(victims, repeat victims): the resolved people named as victims of incidents inside ``scope`` in
+    ``[start, end)``, and how many of them were victims of more than one such incident in ``[lookback, end)``."""
     label = RECORD_TYPES["incident"].label
+    if not scope.follows(label, "VICTIM"):
+        return 0, 0
     row = graph.read(
         f"MATCH (n:{label})-[:VICTIM]->(:{PERSON.label})-[:{RESOLVED_AS}]->(p:{RESOLVED_PERSON}) "
-        "WHERE n.agency IN $agencies AND n.deleted IS NULL "
+        f"WHERE {scope.where('n', label)} "
         "AND n.occurred_at >= datetime($start) AND n.occurred_at < datetime($end) "
         "WITH DISTINCT p "
         f"MATCH (p)<-[:{RESOLVED_AS}]-(:{PERSON.label})<-[:VICTIM]-(m:{label}) "
-        "WHERE m.agency IN $agencies AND m.deleted IS NULL "
+        f"WHERE {scope.where('m', label)} "
         "AND m.occurred_at >= datetime($lookback) AND m.occurred_at < datetime($end) "
         "WITH p, count(DISTINCT m) AS times "
         "RETURN count(p) AS victims, count(CASE WHEN times > 1 THEN 1 END) AS repeat",
-        agencies=list(agencies),
+        **scope.params(),
         start=start.isoformat(),
         end=end.isoformat(),
         lookback=lookback.isoformat(),

@@ -31,7 +31,10 @@ PERSON_FIELDS += ("gender", "postcode", "address", "identifiers")
 
 
 def latest_dobs(graph: Graph, person_ids: Sequence[str]) -> dict[str, dt.date]:
-    """The latest date of birth any current record of each person gives (the youngest claim decides age)."""
+    """The latest date of birth any current record of each person gives (the youngest claim decides age).
+
+    The one read outside a scope, on purpose: it only ever turns a perpetrator into a child harm concern, protecting
+    a child whose age another agency knows; the dates themselves are never disclosed."""
     rows = graph.read(
         f"UNWIND $ids AS pid MATCH (p:{RESOLVED_PERSON} {{person_id: pid}})<-[:{RESOLVED_AS}]-(k:{PERSON.label}) "
         "WHERE k.deleted IS NULL AND k.dob IS NOT NULL RETURN pid, max(k.dob) AS dob",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from graph import aggregates
 from graph.model import RECORD_TYPES
+from graph.scope import Scope
 from graph.store import Graph
 from hub.access.context import Access, BadRequest, Forbidden
-from hub.policy.catalogue import EVENT_DATE, FIELDS
+from hub.policy.catalogue import FIELDS
 
 MAX_DIMENSIONS = 3
-_TEMPORAL = {"date": "date", "datetime": "datetime"}
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,9 @@ def count(access: Access, graph: Graph, entity: str, by: list[str]) -> tuple[int
     sources = [s for s in grant.sources(entity) if all(grant.may_see(entity, name, s) for name in by)]
     if not sources:
         raise Forbidden((f"{grant.agreement_label} does not share {', '.join(by)} of {entity} records for counting",))
-    dated = EVENT_DATE[entity]
-    dated_by = (dated, _TEMPORAL[FIELDS[f"{entity}.{dated}"].kind]) if dated else None
-    rows = aggregates.count_by(
-        graph,
-        RECORD_TYPES[entity].label,
-        [(name, FIELDS[f"{entity}.{name}"].kind) for name in by],
-        sources,
-        dated_by=dated_by,
-        since=grant.cutoff,
-    )
+    label = RECORD_TYPES[entity].label
+    scope = Scope(sources={label: sources}, since=grant.cutoff)  # counted only: no links are followed
+    rows = aggregates.count_by(graph, scope, label, [(name, FIELDS[f"{entity}.{name}"].kind) for name in by])
     minimum = min_cell(access)
     for name in by:
         access.disclosed(entity, name, None)

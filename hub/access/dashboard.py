@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from graph import dashboard
 from graph.dashboard import DISJOINT, MEASURES, VICTIM_FIELDS
+from graph.model import RECORD_TYPES
+from graph.scope import Scope
 from graph.store import Graph
 from hub.access.context import Access, BadRequest, Forbidden
 from hub.access.counts import min_cell, shown
@@ -86,12 +88,15 @@ def partnership_dashboard(access: Access, graph: Graph, quarter: str) -> Dashboa
     for entity, measures in wanted.items():
         date_field = EVENT_DATE[entity]
         assert date_field is not None
-        raw.update(dashboard.tally(graph, entity, date_field, measures, start, end))
+        label = RECORD_TYPES[entity].label
+        scope = Scope(sources={label: sorted({a for found in measures.values() for a in found})}, since=cutoff)
+        raw.update(dashboard.tally(graph, scope, entity, date_field, measures, start, end))
     victim_sources = sources("incident", VICTIM_FIELDS)
     if victim_sources:
         lookback = _months_before(end, REPEAT_LOOKBACK_MONTHS)
-        lookback = max(lookback, cutoff) if cutoff else lookback
-        raw["victims"], raw["repeat_victims"] = dashboard.victims(graph, victim_sources, start, end, lookback)
+        incidents = RECORD_TYPES["incident"].label  # counted only: the victim link is followed, never shown
+        scope = Scope(sources={incidents: victim_sources}, links={incidents: ["VICTIM"]}, since=cutoff)
+        raw["victims"], raw["repeat_victims"] = dashboard.victims(graph, scope, start, end, lookback)
 
     minimum = min_cell(access)
     given = {name: shown(count, minimum) for name, count in raw.items()}

@@ -95,7 +95,8 @@ class Purpose:
 class Party:
     code: str
     name: str
-    contributes: frozenset[str]
+    contributes: frozenset[str]  # record types it submits: only these of its records flow to any purpose
+    sector: str | None = None  # "health": every record it holds is special category data
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ class Agreement:
     @property
     def label(self) -> str:
         return f"{self.id} v{self.version}"
+
+    def sources(self, purpose: Purpose, entity: str) -> list[str]:
+        """The agencies whose records of ``entity`` flow for ``purpose``: its sources that contribute that type."""
+        return sorted(a for a in purpose.sources if a in self.parties and entity in self.parties[a].contributes)
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,10 @@ def parse_agreement(text: bytes, file: str) -> Agreement:
         problem("expires", "must be after effective_from")
     if not dates["effective_from"] <= dates["review_by"] <= dates["expires"]:
         problem("review_by", "must fall between effective_from and expires")
-    parties = {code: Party(code, p["name"], frozenset(p.get("contributes", []))) for code, p in doc["parties"].items()}
+    parties = {
+        code: Party(code, p["name"], frozenset(p.get("contributes", [])), p.get("sector"))
+        for code, p in doc["parties"].items()
+    }
     purposes = {code: _purpose(code, terms, parties, problem) for code, terms in doc["purposes"].items()}
     if problems:
         raise AgreementError(problems)
@@ -239,6 +247,13 @@ def _purpose(code: str, terms: dict[str, Any], parties: Mapping[str, Party], pro
     special = sorted(k for k in fields if k in FIELDS and FIELDS[k].special)
     if special and not terms.get("special_category_condition"):
         problem(at, f"shares special category data ({', '.join(special)}) without a special_category_condition")
+    health = sorted(a for a in terms.get("sources", []) if a in parties and parties[a].sector == "health")
+    if health and not terms.get("special_category_condition"):
+        problem(
+            f"{at}.sources",
+            f"draws on a health party ({', '.join(health)}), whose every record is special category data, "
+            "without a special_category_condition",
+        )
     access = terms["access"]
     if access == "audit" and (fields or terms.get("sources")):
         problem(at, "an audit purpose reads the audit trail only: it shares no fields and has no sources")

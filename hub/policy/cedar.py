@@ -118,14 +118,18 @@ def compile_agreements(agreements: AgreementSet) -> Compiled:
                 texts.append(_permit(action, "Hub::Trail", common, f"{agreement.label}: {purpose.code}"))
                 rules.append(Rule(agreement, purpose))
                 continue
-            by_mask: dict[str | None, list[str]] = {}
+            # one permit per record type and mask: a type flows only from the sources that contribute it
+            by_mask: dict[tuple[str, str | None], list[str]] = {}
             for key in sorted(purpose.fields):
-                by_mask.setdefault(purpose.masks.get(key), []).append(key)
-            sources = ", ".join(map(_s, sorted(purpose.sources)))
-            for mask, keys in by_mask.items():
+                by_mask.setdefault((FIELDS[key].entity, purpose.masks.get(key)), []).append(key)
+            for (entity, mask), keys in by_mask.items():
+                contributing = agreement.sources(purpose, entity)
+                if not contributing:
+                    continue
+                sources = ", ".join(map(_s, contributing))
                 fields = ", ".join(f"Hub::Field::{_s(k)}" for k in keys)
                 conditions = [*common, f"[{sources}].contains(context.source)", f"resource in [{fields}]"]
-                comment = f"{agreement.label}: {purpose.code}" + (f", masked: {mask}" if mask else "")
+                comment = f"{agreement.label}: {purpose.code}, {entity}" + (f", masked: {mask}" if mask else "")
                 texts.append(_permit(action, "Hub::Field", conditions, comment))
                 rules.append(Rule(agreement, purpose, mask))
         for party in agreement.parties.values():

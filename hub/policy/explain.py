@@ -69,7 +69,15 @@ def why_not(
     agreement, problems = _governing(agreements, purpose, today)
     if agreement is None:
         return problems
-    return _asker_problems(agreement.purposes[purpose], agreement, agency, roles, justification)
+    terms = agreement.purposes[purpose]
+    problems = _asker_problems(terms, agreement, agency, roles, justification)
+    flowing = {f.split(".", 1)[0] for f in terms.fields}
+    if terms.access != "audit" and not any(agreement.sources(terms, entity) for entity in flowing):
+        problems.append(
+            f"no source of {agreement.label} for {purpose!r} contributes a record type it shares "
+            "(a party's records flow only for the types its entry lists under contributes)"
+        )
+    return problems
 
 
 def explain_field(
@@ -95,6 +103,10 @@ def explain_field(
         if source not in terms.sources:
             names = ", ".join(sorted(terms.sources))
             problems.append(f"{agreement.label} does not let {source!r} records flow for {purpose!r} (only {names})")
+        entity = field.split(".", 1)[0]
+        party = agreement.parties.get(source)
+        if source in terms.sources and (party is None or entity not in party.contributes):
+            problems.append(f"{agreement.label} does not list {entity} records among what {source!r} contributes")
         if field not in terms.fields:
             problems.append(f"{agreement.label} does not share {field} for {purpose!r}")
     if problems:

@@ -35,17 +35,18 @@ def test_check_lists_every_version_and_keeps_it_in_the_archive(tmp_path: Path) -
     assert (
         lines[0] == "cleveland-dvds v1 (dvds.v1.yaml): active, 2025-04-01 until 2026-11-23: in force; dvds-disclosure"
     )
-    assert lines[9:12] == [
+    assert lines[12:16] == [
         "tees-matac v1 (matac.v1.yaml): active, 2024-04-01 until 2025-10-01: replaced by a later version; "
         "matac-tasking",
         "tees-matac v2 (matac.v2.yaml): active, 2025-10-01 until 2026-11-23: in force; matac-tasking",
-        "tees-matac v3 (matac.yaml): active, 2026-11-23 until 2028-03-31: not yet in force; matac-tasking",
+        "tees-matac v3 (matac.v3.yaml): active, 2026-11-23 until 2026-12-04: not yet in force; matac-tasking",
+        "tees-matac v4 (matac.yaml): active, 2026-12-04 until 2028-03-31: not yet in force; matac-tasking",
     ]
-    assert lines[-1] == "12 agreement versions valid; 6 in force on 2026-01-01"
+    assert lines[-1] == "16 agreement versions valid; 6 in force on 2026-01-01"
     assert result.stderr == ""
     archived = sorted(p.relative_to(data / "agreements-archive").as_posix() for p in data.rglob("*.yaml"))
-    assert "tees-matac/v1.yaml" in archived and "tees-matac/v3.yaml" in archived and len(archived) == 12
-    assert (data / "agreements-archive/tees-matac/v3.yaml").read_bytes() == (DEMO / "matac.yaml").read_bytes()
+    assert "tees-matac/v1.yaml" in archived and "tees-matac/v4.yaml" in archived and len(archived) == 16
+    assert (data / "agreements-archive/tees-matac/v4.yaml").read_bytes() == (DEMO / "matac.yaml").read_bytes()
     # pure policy: no graph, no secrets, nothing but the archive in the data directory
     assert [p.name for p in data.iterdir()] == ["agreements-archive"]
 
@@ -54,12 +55,13 @@ def test_check_as_json_warns_of_overdue_review_and_coming_expiry(tmp_path: Path)
     result = run_hub(tmp_path, "agreements", "check", "--today", "2028-02-15", "--format", "json", "--no-archive")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 12
-    v3 = next(a for a in report["agreements"] if a["label"] == "tees-matac v3")
-    assert (v3["window"], v3["in_force"], v3["purposes"]) == (["2026-11-23", "2028-03-31"], True, ["matac-tasking"])
-    assert "hub: warning: tees-matac v3 (matac.yaml) was due for review on 2027-03-31" in result.stderr
-    assert "hub: warning: tees-matac v3 (matac.yaml) expires on 2028-03-31, in 45 days" in result.stderr
-    assert "tees-matac v1" not in result.stderr and "tees-matac v2" not in result.stderr  # replaced: no warning
+    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 16
+    v4 = next(a for a in report["agreements"] if a["label"] == "tees-matac v4")
+    assert (v4["window"], v4["in_force"], v4["purposes"]) == (["2026-12-04", "2028-03-31"], True, ["matac-tasking"])
+    assert "hub: warning: tees-matac v4 (matac.yaml) was due for review on 2027-03-31" in result.stderr
+    assert "hub: warning: tees-matac v4 (matac.yaml) expires on 2028-03-31, in 45 days" in result.stderr
+    for replaced in ("tees-matac v1", "tees-matac v2", "tees-matac v3"):  # replaced: no warning
+        assert replaced not in result.stderr
     assert report["warnings"] == [line.removeprefix("hub: warning: ") for line in result.stderr.splitlines()]
     assert not (tmp_path / "agreements-archive").exists()
 
@@ -89,19 +91,19 @@ def test_check_refuses_a_version_changed_without_a_new_number(tmp_path: Path, co
     result = run_hub(tmp_path, "agreements", "check", "--dir", str(copy))
     assert result.returncode == 1
     assert result.stderr.startswith(
-        "matac.yaml: version: tees-matac v3 changed without a new version number since it was archived"
+        "matac.yaml: version: tees-matac v4 changed without a new version number since it was archived"
     )
     assert result.stderr.rstrip().endswith("bump `version`")
     assert run_hub(tmp_path, "agreements", "check", "--dir", str(copy), "--no-archive").returncode == 0
-    matac.write_text(matac.read_text().replace("version: 3", "version: 4"))
+    matac.write_text(matac.read_text().replace("version: 4", "version: 5"))
     result = run_hub(tmp_path, "agreements", "check", "--dir", str(copy), "--today", "2026-01-01")
     assert result.returncode == 0, result.stderr
-    assert "tees-matac v4 (matac.yaml): active, 2026-11-23 until 2028-03-31: not yet in force" in result.stdout
-    assert (tmp_path / "agreements-archive/tees-matac/v4.yaml").read_bytes() == matac.read_bytes()
+    assert "tees-matac v5 (matac.yaml): active, 2026-12-04 until 2028-03-31: not yet in force" in result.stdout
+    assert (tmp_path / "agreements-archive/tees-matac/v5.yaml").read_bytes() == matac.read_bytes()
 
 
 def test_explain_allowed_denied_and_unknown(tmp_path: Path) -> None:
-    common = ["agreements", "explain", "--today", "2026-01-01"]
+    common = ["agreements", "explain", "--today", "2027-01-01"]
     result = run_hub(
         tmp_path,
         *common,
@@ -110,10 +112,10 @@ def test_explain_allowed_denied_and_unknown(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "ALLOWED: person.dob from cleveland-police to cleveland-police for dvds-disclosure on 2026-01-01",
-        "  - cleveland-dvds v1 shares person.dob from 'cleveland-police' with 'cleveland-police' for 'dvds-disclosure'",
+        "ALLOWED: person.dob from cleveland-police to cleveland-police for dvds-disclosure on 2027-01-01",
+        "  - cleveland-dvds v3 shares person.dob from 'cleveland-police' with 'cleveland-police' for 'dvds-disclosure'",
         "  - masked: year",
-        "  - records dated before 2016-01-01 are past retention (P10Y)",
+        "  - records dated before 2017-01-01 are past retention (P10Y)",
     ]
     result = run_hub(
         tmp_path,
@@ -136,7 +138,10 @@ def test_compile_prints_the_cedar_policies(tmp_path: Path, copy: Path) -> None:
     result = run_hub(tmp_path, "agreements", "compile", "--dir", str(copy))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("permit (") >= 7
-    assert 'context.purpose == "matac-tasking"' in result.stdout and "// tees-matac v3: matac-tasking" in result.stdout
+    assert (
+        'context.purpose == "matac-tasking"' in result.stdout
+        and "// tees-matac v4: matac-tasking, incident" in result.stdout
+    )
     (copy / "bad.yaml").write_text("id: bad\n")
     result = run_hub(tmp_path, "agreements", "compile", "--dir", str(copy))
     assert result.returncode == 2 and result.stdout == ""

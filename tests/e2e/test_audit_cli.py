@@ -21,7 +21,7 @@ def test_subject_access_report_and_events_from_the_cli(call: Any, household: Hou
     mine = [a for a in report["accesses"] if a["justification"] == "MATAC-CLI-1"]
     assert len(mine) == 1 and mine[0]["agreement"] == "tees-matac" and "person.given_name" in mine[0]["fields"]
     text = run_hub(data_dir, "audit", "report", "--person", household.ids["kai"]).stdout
-    assert "MATAC-CLI-1" in text and "tees-matac v3" in text
+    assert "MATAC-CLI-1" in text and "tees-matac v4" in text
     lines = run_hub(data_dir, "audit", "events", "--purpose", "matac-tasking", "--limit", "100000", "--format", "jsonl")
     events = [json.loads(line) for line in lines.stdout.splitlines()]
     assert any(e["justification"] == "MATAC-CLI-1" for e in events)

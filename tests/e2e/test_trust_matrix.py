@@ -44,7 +44,7 @@ def person_of(body: dict[str, Any], root: str = "personByRecord") -> dict[str, A
 def test_matac_analyst_sees_perpetrator_history_within_retention_and_nothing_else(call: Any, household: Household):
     analyst = call(POLICE, "matac-analyst", "matac-tasking", "MATAC-2026-014")
     body = analyst.ask(BY_RECORD, a=POLICE, l=household.local["dale"])
-    assert body["extensions"]["hub"] == {"agreement": "tees-matac", "version": 3, "purpose": "matac-tasking"}
+    assert body["extensions"]["hub"] == {"agreement": "tees-matac", "version": 4, "purpose": "matac-tasking"}
     dale = person_of(body)
     assert dale is not None and dale["id"] == household.ids["dale"]
     police = next(r for r in dale["records"] if r["agency"] == POLICE)
@@ -59,7 +59,7 @@ def test_matac_analyst_sees_perpetrator_history_within_retention_and_nothing_els
     amy = person_of(analyst.ask(BY_ID, id=household.ids["amy"]), "person")
     assert amy is not None
     assert amy["supportNeeds"] == [], "health data is not shared for MATAC"
-    assert NHS in {r["agency"] for r in amy["records"]}
+    assert {r["agency"] for r in amy["records"]} == {POLICE}, "no NHS record for MATAC: health data needs a condition"
 
 
 def test_under_16_is_never_a_perpetrator_under_any_purpose(call: Any, household: Household):
@@ -204,7 +204,7 @@ def test_every_request_is_audited_and_auditors_can_answer_a_subject_access_reque
         POLICE,
         "matac-tasking",
         "tees-matac",
-        "3",
+        "4",
     )
     assert access["decision"] == "allow" and "person.given_name" in access["fields"]
     assert len(access["queryHash"]) == 64 and len(access["traceId"]) == 32

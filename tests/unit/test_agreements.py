@@ -89,16 +89,20 @@ def test_the_demo_agreements_load_validate_and_compile() -> None:
     assert sorted(a.label for a in agreements.agreements) == [
         "cleveland-dvds v1",
         "cleveland-dvds v2",
+        "cleveland-dvds v3",
         "stockton-operation-encompass v1",
         "stockton-operation-encompass v2",
+        "stockton-operation-encompass v3",
         "tees-da-statistics v1",
         "tees-da-statistics v2",
+        "tees-da-statistics v3",
         "tees-hub-oversight v1",
         "tees-marac v1",
         "tees-marac v2",
         "tees-matac v1",
         "tees-matac v2",
         "tees-matac v3",
+        "tees-matac v4",
     ]
     assert agreements.purposes == [
         "audit",
@@ -355,10 +359,11 @@ def test_before_is_monotone_and_days_are_exact(period: Period, extra: int, day: 
 
 def test_demo_matac_versions_govern_one_after_another() -> None:
     agreements = load_agreements(DEMO)
-    v1, v2, v3 = sorted((a for a in agreements.agreements if a.id == "tees-matac"), key=lambda a: a.version)
+    v1, v2, v3, v4 = sorted((a for a in agreements.agreements if a.id == "tees-matac"), key=lambda a: a.version)
     assert agreements.window(v1) == (dt.date(2024, 4, 1), dt.date(2025, 10, 1))
     assert agreements.window(v2) == (dt.date(2025, 10, 1), dt.date(2026, 11, 23))
-    assert agreements.window(v3) == (dt.date(2026, 11, 23), dt.date(2028, 3, 31))
+    assert agreements.window(v3) == (dt.date(2026, 11, 23), dt.date(2026, 12, 4))
+    assert agreements.window(v4) == (dt.date(2026, 12, 4), dt.date(2028, 3, 31))
 
     def governing(day: str) -> str | None:
         agreement = agreements.for_purpose("matac-tasking", dt.date.fromisoformat(day))
@@ -370,7 +375,9 @@ def test_demo_matac_versions_govern_one_after_another() -> None:
     assert governing("2025-10-01") == "tees-matac v2"
     assert governing("2026-11-22") == "tees-matac v2"
     assert governing("2026-11-23") == "tees-matac v3"
-    assert governing("2028-03-30") == "tees-matac v3"
+    assert governing("2026-12-03") == "tees-matac v3"
+    assert governing("2026-12-04") == "tees-matac v4"
+    assert governing("2028-03-30") == "tees-matac v4"
     assert governing("2028-03-31") is None
 
 

@@ -15,6 +15,9 @@ from tests.helpers import REPO
 
 DEMO = REPO / "agreements"
 INSIDE = dt.date(2026, 1, 1)  # every demo agreement is in force; tees-matac v2 governs
+# the versions that list what each party contributes (DVDS, Operation Encompass and research v1 and v2 list nothing,
+# so under them no record flows)
+CURRENT = dt.date(2027, 1, 1)
 
 MATAC = Asker("u1", "cleveland-police", frozenset({"matac-analyst"}))
 DVDS = Asker("u2", "cleveland-police", frozenset({"dvds-officer"}))
@@ -82,7 +85,7 @@ def _denied(grant: Grant, *words: str) -> None:
         (MATAC, "matac-tasking", "", INSIDE, ["requires a justification"]),
         (MATAC, "matac-tasking", "MARAC-1", INSIDE, ["does not look like 'MATAC-*'"]),
         (MATAC, "matac-tasking", "matac-1", INSIDE, ["does not look like 'MATAC-*'"]),  # case matters
-        (MATAC, "matac-tasking", "MATAC-1", dt.date(2028, 3, 31), ["tees-matac v3", "expired on 2028-03-31"]),
+        (MATAC, "matac-tasking", "MATAC-1", dt.date(2028, 3, 31), ["tees-matac v4", "expired on 2028-03-31"]),
         (MATAC, "matac-tasking", "MATAC-1", dt.date(2024, 3, 31), ["tees-matac v1", "takes effect on 2024-04-01"]),
         (DVDS, "dvds-disclosure", "DVDS-1", dt.date(2025, 3, 31), ["takes effect on 2025-04-01"]),
         (AUDITOR, "audit", None, INSIDE, ["'audit' requires a justification (the audit or subject access"]),
@@ -131,16 +134,16 @@ def test_a_gap_and_a_dropped_purpose_are_explained_as_they_are(tmp_path: Path) -
     _denied(grant, "tees-matac v2 for 'matac-tasking' takes effect on 2026-06-01")
     dropped = _variant(tmp_path / "dropped", "matac.yaml", "  matac-tasking:", "  matac-panel:")
     grant = Decider(dropped).grant(MATAC, "matac-tasking", "MATAC-1", dt.date(2027, 1, 1))
-    _denied(grant, "tees-matac v3 no longer covers purpose 'matac-tasking'")
+    _denied(grant, "tees-matac v4 no longer covers purpose 'matac-tasking'")
 
 
 # --- obligations ---------------------------------------------------------------------------------------------------
 
 
 def test_dvds_shares_the_subjects_history_with_the_year_of_birth_only(decider: Decider) -> None:
-    grant = decider.grant(DVDS, "dvds-disclosure", "DVDS-2026-001", INSIDE)
-    assert grant.allowed and grant.records and grant.agreement_label == "cleveland-dvds v1"
-    assert grant.reasons == ("allowed by cleveland-dvds v1 for dvds-disclosure",) and grant.warnings == ()
+    grant = decider.grant(DVDS, "dvds-disclosure", "DVDS-2026-001", CURRENT)
+    assert grant.allowed and grant.records and grant.agreement_label == "cleveland-dvds v3"
+    assert grant.reasons == ("allowed by cleveland-dvds v3 for dvds-disclosure",) and grant.warnings == ()
     assert grant.fields("person", "cleveland-police") == {
         "local_id": None,
         "given_name": None,
@@ -148,11 +151,19 @@ def test_dvds_shares_the_subjects_history_with_the_year_of_birth_only(decider: D
         "other_names": None,
         "dob": "year",
     }
-    assert grant.sources("incident") == ["cleveland-police", "probation-ne"]
+    assert grant.sources("incident") == ["cleveland-police"]  # probation contributes no incidents
+    assert grant.sources("order") == ["cleveland-police", "probation-ne"]
     assert grant.may_see("incident", "perpetrators", "cleveland-police")
     assert not grant.may_see("incident", "victims", "cleveland-police")  # earlier victims are third parties
     assert not grant.may_see("person", "dob", "tees-nhs")
-    assert grant.cutoff == dt.date(2016, 1, 1)
+    assert grant.cutoff == dt.date(2017, 1, 1)
+
+
+def test_a_version_listing_no_contributions_lets_nothing_flow_and_says_why(decider: Decider) -> None:
+    _denied(
+        decider.grant(DVDS, "dvds-disclosure", "DVDS-1", INSIDE),
+        "no source of cleveland-dvds v1 for 'dvds-disclosure' contributes a record type it shares",
+    )
 
 
 def test_matac_masks_postcodes_to_the_district_from_v2(decider: Decider) -> None:
@@ -169,28 +180,27 @@ def test_matac_masks_postcodes_to_the_district_from_v2(decider: Decider) -> None
 @pytest.mark.parametrize(
     ("asker", "purpose", "justification", "cutoff"),
     [
-        (MATAC, "matac-tasking", "MATAC-1", dt.date(2023, 1, 1)),
-        (Asker("u", "tees-nhs", frozenset({"marac-coordinator"})), "marac", "MARAC-1", dt.date(2024, 1, 1)),
-        (DVDS, "dvds-disclosure", "DVDS-1", dt.date(2016, 1, 1)),
-        (SCHOOL, "operation-encompass", None, dt.date(2025, 1, 1)),
-        (RESEARCHER, "research-statistics", None, dt.date(2021, 1, 1)),
+        (MATAC, "matac-tasking", "MATAC-1", dt.date(2024, 1, 1)),
+        (Asker("u", "tees-nhs", frozenset({"marac-coordinator"})), "marac", "MARAC-1", dt.date(2025, 1, 1)),
+        (DVDS, "dvds-disclosure", "DVDS-1", dt.date(2017, 1, 1)),
+        (SCHOOL, "operation-encompass", None, dt.date(2026, 1, 1)),
+        (RESEARCHER, "research-statistics", None, dt.date(2022, 1, 1)),
     ],
 )
 def test_retention_cutoff_comes_from_the_purpose(
     decider: Decider, asker: Asker, purpose: str, justification: str | None, cutoff: dt.date
 ) -> None:
-    grant = decider.grant(asker, purpose, justification, INSIDE)
+    grant = decider.grant(asker, purpose, justification, CURRENT)
     assert grant.allowed and grant.cutoff == cutoff
 
 
 def test_operation_encompass_tells_a_school_about_the_child_and_nothing_about_the_adults(decider: Decider) -> None:
-    grant = decider.grant(SCHOOL, "operation-encompass", None, INSIDE)  # no justification needed
+    grant = decider.grant(SCHOOL, "operation-encompass", None, CURRENT)  # no justification needed
     assert grant.allowed and grant.records and grant.terms is not None
-    child = {
+    child = {  # schools contribute their rolls (person records), never incidents
         ("person", "cleveland-police"): {"local_id", "given_name", "family_name", "dob"},
         ("person", "stockton-schools"): {"local_id", "given_name", "family_name", "dob"},
         ("incident", "cleveland-police"): {"local_id", "occurred_at", "category", "children_present"},
-        ("incident", "stockton-schools"): {"local_id", "occurred_at", "category", "children_present"},
     }
     assert {k: set(v) for k, v in grant.visible.items()} == child
     assert all(mask is None for rules in grant.visible.values() for mask in rules.values())
@@ -201,11 +211,11 @@ def test_operation_encompass_tells_a_school_about_the_child_and_nothing_about_th
 
 
 def test_research_statistics_is_counts_only(decider: Decider) -> None:
-    grant = decider.grant(RESEARCHER, "research-statistics", None, INSIDE)
+    grant = decider.grant(RESEARCHER, "research-statistics", None, CURRENT)
     assert grant.allowed and grant.aggregates and not grant.records
     assert grant.terms is not None and grant.terms.min_cell == 10
     assert grant.fields("incident", "cleveland-police") == dict.fromkeys(
-        ["occurred_at", "category", "crime", "outcome"]
+        ["occurred_at", "category", "crime", "outcome", "victims"]  # victims: counted for repeat victimisation only
     )
     assert not any(entity == "person" for entity, _ in grant.visible)
 
@@ -220,7 +230,7 @@ def test_the_audit_purpose_reads_the_trail_and_no_fields(decider: Decider) -> No
 def test_a_review_overdue_warns_and_still_allows(decider: Decider) -> None:
     grant = decider.grant(DVDS, "dvds-disclosure", "DVDS-1", dt.date(2027, 4, 1))
     assert grant.allowed
-    assert grant.warnings == ("cleveland-dvds v2 was due for review on 2027-03-31",)
+    assert grant.warnings == ("cleveland-dvds v3 was due for review on 2027-03-31",)
     assert not decider.grant(DVDS, "dvds-disclosure", "DVDS-1", dt.date(2027, 3, 31)).warnings
 
 

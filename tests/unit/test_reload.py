@@ -12,7 +12,7 @@ from hub.policy.reload import LivePolicy
 from tests.helpers import REPO
 
 ANALYST = Asker("a", "cleveland-police", frozenset({"matac-analyst"}))
-TODAY = dt.date(2026, 11, 23)
+TODAY = dt.date(2026, 12, 4)  # tees-matac v4 (matac.yaml) governs
 
 
 def allowed(policy: LivePolicy) -> bool:
@@ -48,12 +48,12 @@ def test_every_version_served_is_archived_and_an_edit_without_a_new_number_is_re
     shutil.copytree(REPO / "agreements", source)
     policy = LivePolicy(source, archive=archive, interval=0)
     assert (archive / "tees-matac" / "v1.yaml").read_bytes() == (source / "matac.v1.yaml").read_bytes()
-    assert (archive / "tees-matac" / "v3.yaml").read_bytes() == (source / "matac.yaml").read_bytes()
+    assert (archive / "tees-matac" / "v4.yaml").read_bytes() == (source / "matac.yaml").read_bytes()
     matac = source / "matac.yaml"
     original = matac.read_text()
     touch(matac, original.replace("status: active", "status: suspended"))
     assert allowed(policy), "same version number, different terms: refused, the archived terms stay in force"
     assert any("bump `version`" in p for p in policy.problems)
-    touch(matac, original.replace("status: active", "status: suspended").replace("version: 3", "version: 4"))
+    touch(matac, original.replace("status: active", "status: suspended").replace("version: 4", "version: 5"))
     assert not allowed(policy) and policy.problems == []
-    assert (archive / "tees-matac" / "v4.yaml").is_file()
+    assert (archive / "tees-matac" / "v5.yaml").is_file()
