@@ -154,6 +154,7 @@ class Ctx:
         self.anchors: set[str] = set(probe.anchors)
         self.terms = view.terms
         self.listing = False  # a people listing: anyone visible may be listed
+        self.sent = set(strings_in(probe.variables))  # values the caller sent itself
         self.named_by: dict[str, str] = {}  # person -> the rule a record that names them breaks
 
     def add(self, rule: str, path: str, value: Any, detail: str) -> None:
@@ -263,8 +264,9 @@ class Ctx:
     def record(self, typename: str, node: dict[str, Any], path: str, person: str | None) -> None:
         rtype, agency = TYPES[typename], first(node, "agency")
         local = first(node, "localId")
-        if local is None and typename == "Incident" and isinstance(first(node, "id"), str):
-            local = first(node, "id").split(":", 1)[-1]
+        ident = first(node, "id")
+        if typename == "Incident" and isinstance(ident, str) and ":" in ident:
+            agency, local = agency or ident.split(":", 1)[0], local or ident.split(":", 1)[1]
         rec = self.world.record(agency, local, rtype) if agency and local else None
         if rec is None and typename == "PersonRecord" and person and agency:
             mine = [r for r in self.world.person_records(person) if r.agency == agency]
@@ -603,6 +605,8 @@ class Ctx:
     def string(self, text: str, path: str, audit: bool) -> None:
         for pid in HP.findall(text):
             self.ids.append((pid, path, audit))
+        if text in self.sent:
+            return  # a value the caller sent itself, echoed (a person id echoed is still judged, above)
         forbidden = self.judge.forbidden(self.view)
         where = forbidden.get(text)
         if (where and not is_date(text)) or (where and "dob" in path.lower()):
@@ -649,6 +653,17 @@ class Ctx:
                 )
             elif pid not in reach:
                 self.add("person-visible", path, pid, "a person reached through a link the agreement does not share")
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)
 
 
 def personal_payload(value: Any) -> bool:
