@@ -112,7 +112,8 @@ class Judge:
         self.world, self.views = world, views
         self.personal = personal_values(world)
         self._forbidden: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
-        self.acks: dict[str, tuple[str | None, str]] = {}  # alert id -> (purpose, note) of the first acknowledgement
+        # (alert id, purpose) -> the note of the first acknowledgement under that purpose: one stands per purpose
+        self.acks: dict[tuple[str, str | None], str] = {}
         self.perpetrated: dict[str, list[Rec]] = defaultdict(list)  # resolved id -> incidents as perpetrator
         for rec in world.current():
             if rec.type == "incident":
@@ -406,8 +407,10 @@ class Ctx:
         if isinstance(ack, dict):
             note = first(ack, "note")
             written = note_purpose(note) if isinstance(note, str) else None
-            if written is None and alert_id in self.judge.acks:
-                written = self.judge.acks[alert_id][0]
+            if written is None:
+                purposes = sorted(str(p) for a, p in self.judge.acks if a == alert_id)
+                mine = self.view.caller.purpose in purposes
+                written = self.view.caller.purpose if mine else (purposes[0] if purposes else None)
             if (written is not None or isinstance(note, str)) and written != self.view.caller.purpose:
                 shown = f"acknowledgement written under {written!r} shown under {self.view.caller.purpose!r}"
                 self.add("cross-purpose-writes", f"{path}.acknowledged", f"{note} by {first(ack, 'who')}", shown)

@@ -166,20 +166,21 @@ class Campaign:
                 if i % 2 and name != "dvds@police":
                     continue
                 note = f"leak-note/{view.caller.purpose}/{name}/{n}-{i}"
-                before = self.judge.acks.get(alert_id)
+                before = self.judge.acks.get((alert_id, view.caller.purpose))
                 probe, status, result = self.send(Probe(name, ack, {"id": alert_id, "note": note}, "acknowledgeAlert"))
                 self.judge_all([(probe, status, result)])
                 value = (result.get("data") or {}).get("acknowledgeAlert") if isinstance(result, dict) else None
                 if value is True and before is None:
-                    self.judge.acks[alert_id] = (view.caller.purpose, note)
-                if value is False and (before is None or before[0] != view.caller.purpose):
+                    self.judge.acks[(alert_id, view.caller.purpose)] = note
+                if value is False and before is None:  # only an acknowledgement under another purpose exists
+                    others = sorted(str(p) for a, p in self.judge.acks if a == alert_id)
                     self.findings.append(
                         self.finding(
                             "cross-purpose-writes",
                             probe,
                             "$.data.acknowledgeAlert",
                             alert_id,
-                            f"'already acknowledged' because of an acknowledgement under {before and before[0]!r}",
+                            f"'already acknowledged' though only {others} acknowledged it",
                         )
                     )
             hidden = [a for a in self.alert_ids if a not in mine]
@@ -205,7 +206,7 @@ class Campaign:
                             "write-scope", item[0], "$.data.acknowledgeAlert", alert_id,
                             "acknowledged an alert the caller cannot see"))  # fmt: skip
                         if value is True:
-                            self.judge.acks.setdefault(alert_id, (view.caller.purpose, note))
+                            self.judge.acks.setdefault((alert_id, view.caller.purpose), note)
         for name in order:
             self.probe(name, listing, "alerts")
 
