@@ -35,9 +35,12 @@ class BearerAuth:
             try:
                 # JWKS may be fetched over the network: keep it off the event loop
                 scope[PRINCIPAL] = await run_in_threadpool(auth.provider.authenticate, header)
-            except AuthenticationFailed as exc:
-                log.info("rejected bearer token: %s", exc.reason)
-                scope[AUTH_FAILURE] = exc.reason
+            except Exception as exc:  # fail closed: whatever a token does to the verifier, it is refused
+                reason = exc.reason if isinstance(exc, AuthenticationFailed) else f"unverifiable ({type(exc).__name__})"
+                if not isinstance(exc, AuthenticationFailed):  # a gap in the verifier: the type only, never the token
+                    log.error("token verification failed unexpectedly: %s", type(exc).__name__)
+                log.info("rejected bearer token: %s", reason)
+                scope[AUTH_FAILURE] = reason
                 response = JSONResponse(
                     {"error": "invalid_token"},
                     status_code=401,
@@ -96,7 +99,7 @@ async def token_endpoint(request: Request) -> Response:
     client = None if credentials is None else await run_in_threadpool(auth.clients.authenticate_client, *credentials)
     if client is None:
         return _oauth_error("invalid_client", 401, **{"WWW-Authenticate": 'Basic realm="hub"'})
-    ttl = 900
+    ttl = min(900, auth.issuer.max_ttl)  # a quarter of an hour, within HUB_MAX_TOKEN_TTL
     token = auth.issuer.issue(
         subject=client.client_id,
         agency=client.agency,

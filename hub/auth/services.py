@@ -18,11 +18,13 @@ class AuthServices:
 
 
 def embedded_issuer(settings: Settings) -> EmbeddedIssuer:
-    return EmbeddedIssuer(signing_key_path(settings.data_dir), audience=settings.auth_audience)
+    return EmbeddedIssuer(
+        signing_key_path(settings.data_dir), audience=settings.auth_audience, max_ttl=settings.edge.token_ttl
+    )
 
 
 def build_auth(settings: Settings) -> AuthServices:
     issuer = embedded_issuer(settings) if settings.auth_embedded else None
     trusted = [*settings.auth_issuers, *([issuer.trusted()] if issuer else [])]
-    provider = JwtIdentityProvider(trusted, audience=settings.auth_audience)
+    provider = JwtIdentityProvider(trusted, audience=settings.auth_audience, max_ttl=settings.edge.token_ttl)
     return AuthServices(provider=provider, issuer=issuer, clients=ClientRegistry(clients_path(settings.data_dir)))
