@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -138,7 +138,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", AuditRefusals(BearerAuth(graphql)), methods=["GET", "POST"]),
             Route("/submissions", AuditRefusals(BearerAuth(submissions_endpoint)), methods=["POST"]),  # JSON Lines
-            Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/oauth/token", AuditRefusals(request_response(token_endpoint)), methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(RequestTelemetry)],
