@@ -163,3 +163,26 @@ def test_trusted_documents_for_a_listed_client(production: Production) -> None:
     for trace, code in ((free, "TRUSTED_DOCUMENT_REQUIRED"), (unknown, "PERSISTED_QUERY_NOT_FOUND")):
         assert events[trace]["client"] == production.client_id
         assert f"error: {code}" in events[trace]["reasons"]
+
+
+TYPOS = [  # (document, variables, the name a suggestion would give away)
+    ("{ peple { totalCount } }", None, "people"),
+    ("{ people(fist: 5) { totalCount } }", None, "first"),
+    ("{ incidents(orderBy: OCCURED_AT_DESC) { totalCount } }", None, "OCCURRED_AT"),
+    ("{ hub { versio } }", None, "version"),
+    ("{ ... on Qury { hub { version } } }", None, "'Query'"),
+    ("query Q($f: PeopleFilte) { people(filter: $f) { totalCount } }", None, "PeopleFilter"),
+    ("{ hub }", None, "hub {"),
+]  # variables that do not coerce make suggestions too: tests/unit/test_limits.py (they are INTERNAL errors today)
+
+
+def test_no_suggestions_in_production(production: Production, server: str) -> None:
+    suggested = 0
+    for document, variables, name in TYPOS:
+        _, development = post(server, {"query": document, "variables": variables})
+        suggested += any("Did you mean" in e["message"] for e in development["errors"])
+        _, body = post(production.base, {"query": document, "variables": variables})
+        assert body.get("data") is None and body["errors"], body
+        for error in body["errors"]:
+            assert "Did you mean" not in error["message"] and name not in error["message"], (document, error)
+    assert suggested >= 7, "development mode keeps its suggestions, for GraphiQL"

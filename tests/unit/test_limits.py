@@ -9,6 +9,7 @@ import pytest
 from graphql import parse
 from strawberry.http import GraphQLRequestData
 
+from hub.graphql_http import without_suggestions
 from hub.schema import build_schema
 from hub.schema.limits import Measure, measure
 from hub.schema.trusted import TrustedDocuments, UntrustedDocument, sha256
@@ -95,3 +96,32 @@ def test_trusted_documents_resolve_a_hash_and_refuse_free_form(tmp_path: Path) -
     manifest.write_text(json.dumps({"0" * 64: listed}))  # an id that is not the body's hash
     with pytest.raises(SettingsError, match="sha256"):
         TrustedDocuments.load(manifest)
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        (
+            "Cannot query field 'peple' on type 'Query'. Did you mean 'people'?",
+            "Cannot query field 'peple' on type 'Query'.",
+        ),
+        (
+            "Value 'X' does not exist in 'IncidentOrder' enum. Did you mean the enum value 'OCCURRED_AT_DESC' or"
+            " 'OCCURRED_AT_ASC'?",
+            "Value 'X' does not exist in 'IncidentOrder' enum.",
+        ),
+        (
+            "Variable '$f' got invalid value {'familyNam': 'x'}; Field 'familyNam' is not defined by type"
+            " 'PeopleFilter'. Did you mean 'familyName'?",
+            "Variable '$f' got invalid value {'familyNam': 'x'}; Field 'familyNam' is not defined by type"
+            " 'PeopleFilter'.",
+        ),
+        (
+            "Fragment cannot be spread here. Did you mean to use an inline fragment on 'Person'?",
+            "Fragment cannot be spread here.",
+        ),
+        ("Syntax Error: Expected Name, found <EOF>.", "Syntax Error: Expected Name, found <EOF>."),
+    ],
+)
+def test_suggestions_are_cut_from_messages(message: str, kept: str) -> None:
+    assert without_suggestions(message) == kept
