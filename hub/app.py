@@ -129,7 +129,10 @@ def create_app(
             app.state.audit_log, app.state.audit_writer, app.state.graph = audit_log, writer, graph
             if on_ready is not None:
                 on_ready(graph)
-            yield
+            try:
+                yield
+            finally:
+                graphql.execution.close()  # the thread GraphQL operations run in (hub.graphql_http)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
