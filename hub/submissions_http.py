@@ -41,11 +41,11 @@ from hub.auth.http import PRINCIPAL
 
 BATCH = 5_000
 MAX_LINE = 1 << 20  # bytes of one record's line; a record is a few hundred
+MEDIA_TYPES = {"application/x-ndjson", "application/jsonl", "application/json-lines"}
 
 
 class LineTooLong(Exception):
     """A line over the cap: the records before it went in with their batches, the rest is not read."""
-MEDIA_TYPES = {"application/x-ndjson", "application/jsonl", "application/json-lines"}
 
 
 async def _endpoint(request: Request) -> Response:
