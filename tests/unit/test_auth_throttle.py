@@ -1,9 +1,16 @@
-"""Token buckets per key: a burst, an even refill, tokens given back, and bounded memory for made-up keys."""
+"""Token buckets per key: a burst, an even refill, tokens given back, and bounded memory for made-up keys; the
+guard's bound on waiting verifications."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+
 import pytest
 
+from hub.auth.clients import ClientRegistry, clients_path, verification_seconds
+from hub.auth.guard import Attempt, ClientGuard
 from hub.auth.throttle import TokenBuckets
 
 
@@ -51,3 +58,19 @@ def test_made_up_keys_cost_bounded_memory() -> None:
 def test_nonsense_is_refused() -> None:
     with pytest.raises(ValueError):
         TokenBuckets(0)
+
+
+def test_the_guard_refuses_when_too_many_verifications_wait(tmp_path: Path) -> None:
+    """One slot, eight waiting: of twenty simultaneous attempts (each from its own address, for its own id), the rest
+    are told the hub is busy at once; an unknown id takes its slot for as long as a verification would."""
+    guard = ClientGuard(ClientRegistry(clients_path(tmp_path)), concurrency=1)
+
+    async def attempts() -> list[Attempt]:
+        return await asyncio.gather(*(guard.authenticate(f"c-{n}", "guess", f"10.0.0.{n}") for n in range(20)))
+
+    started = time.perf_counter()
+    outcomes = asyncio.run(attempts())
+    busy = [a for a in outcomes if a.busy]
+    assert len(busy) == 11 and all(a.retry_after == 1 and a.client is None for a in busy)
+    assert [a.failure for a in outcomes if not a.busy] == ["unknown client id"] * 9
+    assert time.perf_counter() - started >= 9 * 0.5 * verification_seconds()  # one at a time, each as long
