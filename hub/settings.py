@@ -43,13 +43,40 @@ class QueryLimits:
     def from_env(cls, env: Mapping[str, str]) -> QueryLimits:
         values = {}
         for name in ("depth", "tokens", "aliases", "cost"):
-            key = f"HUB_MAX_{name.upper()}"
-            text = env.get(key, "").strip()
-            if text:
-                if not text.isdigit() or int(text) < 1:
-                    raise SettingsError(f"{key} must be a positive whole number, not {text!r}")
-                values[name] = int(text)
+            value = _positive(env, f"HUB_MAX_{name.upper()}")
+            if value is not None:
+                values[name] = value
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """What the HTTP edge accepts before any work is done for it (``hub/auth/``, ``hub/app.py``)."""
+
+    body: int = 2 * 1024 * 1024  # HUB_MAX_BODY: bytes of a /graphql or /oauth/token body (a /submissions line)
+    token_ttl: int = 3600  # HUB_MAX_TOKEN_TTL: seconds a bearer token may live, whatever its `exp`
+    auth_failures: int = 10  # HUB_AUTH_FAILURES: failed client authentications a minute, per address and per id
+    auth_concurrency: int = 2  # HUB_AUTH_CONCURRENCY: client secrets verified (scrypt) at once
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EdgeLimits:
+        names = {
+            "body": "HUB_MAX_BODY",
+            "token_ttl": "HUB_MAX_TOKEN_TTL",
+            "auth_failures": "HUB_AUTH_FAILURES",
+            "auth_concurrency": "HUB_AUTH_CONCURRENCY",
+        }
+        values = {name: _positive(env, key) for name, key in names.items()}
+        return cls(**{name: value for name, value in values.items() if value is not None})
+
+
+def _positive(env: Mapping[str, str], key: str) -> int | None:
+    text = env.get(key, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 12 or int(text) < 1:
+        raise SettingsError(f"{key} must be a positive whole number, not {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -69,6 +96,7 @@ class Settings:
     # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
     audit_url: str | None = field(default=None, repr=False)
     limits: QueryLimits = field(default_factory=QueryLimits)
+    edge: EdgeLimits = field(default_factory=EdgeLimits)  # HUB_MAX_BODY, HUB_MAX_TOKEN_TTL, HUB_AUTH_*
     production: bool = False  # HUB_MODE=production: no introspection, no GraphiQL
     trusted_documents: Path | None = None  # HUB_TRUSTED_DOCUMENTS: the persisted-query manifest partners must use
     trusted_clients: frozenset[str] = frozenset()  # HUB_TRUSTED_CLIENTS: only these clients must; empty: every caller
@@ -130,6 +158,7 @@ class Settings:
             auth_embedded=embedded in ("true", "1", "yes"),
             audit_url=audit_url,
             limits=QueryLimits.from_env(env),
+            edge=EdgeLimits.from_env(env),
             production=mode == "production",
             trusted_documents=Path(trusted).resolve() if trusted else None,
             trusted_clients=clients,

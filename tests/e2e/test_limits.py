@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import statistics
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,3 +166,74 @@ def test_trusted_documents_for_a_listed_client(production: Production) -> None:
     for trace, code in ((free, "TRUSTED_DOCUMENT_REQUIRED"), (unknown, "PERSISTED_QUERY_NOT_FOUND")):
         assert events[trace]["client"] == production.client_id
         assert f"error: {code}" in events[trace]["reasons"]
+
+
+TYPOS = [  # (document, variables, the name a suggestion would give away)
+    ("{ peple { totalCount } }", None, "people"),
+    ("{ people(fist: 5) { totalCount } }", None, "first"),
+    ("{ incidents(orderBy: OCCURED_AT_DESC) { totalCount } }", None, "OCCURRED_AT"),
+    ("{ hub { versio } }", None, "version"),
+    ("{ ... on Qury { hub { version } } }", None, "'Query'"),
+    ("query Q($f: PeopleFilte) { people(filter: $f) { totalCount } }", None, "PeopleFilter"),
+    ("{ hub }", None, "hub {"),
+]  # variables that do not coerce make suggestions too: tests/unit/test_limits.py (they are INTERNAL errors today)
+
+
+def test_no_suggestions_in_production(production: Production, server: str) -> None:
+    suggested = 0
+    for document, variables, name in TYPOS:
+        _, development = post(server, {"query": document, "variables": variables})
+        suggested += any("Did you mean" in e["message"] for e in development["errors"])
+        _, body = post(production.base, {"query": document, "variables": variables})
+        assert body.get("data") is None and body["errors"], body
+        for error in body["errors"]:
+            assert "Did you mean" not in error["message"] and name not in error["message"], (document, error)
+    assert suggested >= 7, "development mode keeps its suggestions, for GraphiQL"
+
+
+def test_introspection_counts_against_cost(server: str) -> None:
+    from tests.unit.test_limits import full_introspection
+
+    _, body = post(server, {"query": full_introspection()})  # what GraphiQL asks on opening: runs
+    assert "errors" not in body and len(body["data"]["__schema"]["types"]) > 50
+    started = time.perf_counter()
+    _, body = post(server, {"query": full_introspection(50)})
+    assert_refused(body, "TOO_MANY_ALIASES")
+    _, body = post(server, {"query": full_introspection(15)})
+    assert_refused(body, "QUERY_TOO_COSTLY")
+    assert time.perf_counter() - started < 2, "refused before they run"
+
+
+def test_healthz_stays_responsive_while_graphql_works(server: str) -> None:
+    """Nine copies of the schema's description (admitted: under the cost limit) take a good part of a second to put
+    together; /healthz is answered meanwhile, not after them (the operations run off the server's event loop)."""
+    from tests.unit.test_limits import full_introspection
+
+    heavy = {"query": full_introspection(9)}
+    durations: list[float] = []
+    done = threading.Event()
+
+    def work() -> None:
+        with httpx.Client(timeout=60) as client:
+            for _ in range(3):
+                started = time.perf_counter()
+                assert client.post(f"{server}/graphql", json=heavy).status_code == 200
+                durations.append(time.perf_counter() - started)
+        done.set()
+
+    healthz: list[float] = []
+    with httpx.Client(timeout=60) as client:
+        client.get(f"{server}/healthz")
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        while not done.is_set():
+            started = time.perf_counter()
+            assert client.get(f"{server}/healthz").status_code == 200
+            healthz.append(time.perf_counter() - started)
+            time.sleep(0.01)
+        for worker in workers:
+            worker.join()
+    assert len(healthz) > 10
+    # generous, the machine is shared: a stalled loop would hold /healthz for as long as a whole heavy request
+    assert statistics.median(healthz) < 0.1 and max(healthz) < 0.5 * statistics.median(durations), (healthz, durations)

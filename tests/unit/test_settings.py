@@ -70,3 +70,15 @@ def test_the_audit_trail_is_sqlite_unless_a_postgresql_url_is_given() -> None:
     with pytest.raises(SettingsError, match="HUB_AUDIT_URL must be a PostgreSQL URL") as refused:
         Settings.from_env({"HUB_AUDIT_URL": "mysql://hub:pw-secret@db/audit"})
     assert "pw-secret" not in str(refused.value)
+
+
+def test_edge_limits_have_defaults_and_follow_the_environment() -> None:
+    edge = Settings.from_env({}).edge
+    assert (edge.body, edge.token_ttl, edge.auth_failures, edge.auth_concurrency) == (2 * 1024 * 1024, 3600, 10, 2)
+    env = {"HUB_MAX_BODY": "1000", "HUB_MAX_TOKEN_TTL": "600", "HUB_AUTH_FAILURES": "3", "HUB_AUTH_CONCURRENCY": "1"}
+    edge = Settings.from_env(env).edge
+    assert (edge.body, edge.token_ttl, edge.auth_failures, edge.auth_concurrency) == (1000, 600, 3, 1)
+    for key in env:
+        for bad in ("0", "-1", "2MB", "1" * 13):
+            with pytest.raises(SettingsError, match=key):
+                Settings.from_env({key: bad})
