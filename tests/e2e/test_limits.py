@@ -191,6 +191,14 @@ def test_no_suggestions_in_production(production: Production, server: str) -> No
     assert suggested >= 7, "development mode keeps its suggestions, for GraphiQL"
 
 
+def test_a_variable_of_the_wrong_shape_is_graphql_invalid_not_internal(server: str) -> None:
+    document = "query Q($f: PeopleFilter) { people(filter: $f) { totalCount } }"
+    for variables in ({"f": {"familyNam": "x"}}, {"f": {"agency": 7}}, {"f": "not an object"}):
+        _, body = post(server, {"query": document, "variables": variables})
+        assert body.get("data") is None and body["errors"], body
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_INVALID"}, body
+
+
 def test_introspection_counts_against_cost(server: str) -> None:
     from tests.unit.test_limits import full_introspection
 
