@@ -28,7 +28,7 @@ from tests.leak.agreements import EVENT_DATE, LINK_FIELDS
 POLICE, PROBATION, NHS, CHILDRENS = "cleveland-police", "probation-ne", "tees-nhs", "stockton-childrens"
 HOUSING, IDVA, SCHOOLS, DAP = "thirteen-housing", "harbour-idva", "stockton-schools", "tees-dap"
 AGENCIES = (POLICE, PROBATION, NHS, CHILDRENS, HOUSING, IDVA, SCHOOLS)
-TOKEN_TTL = 86400
+TOKEN_TTL = 3600  # the hub refuses longer ones (HUB_MAX_TOKEN_TTL); a run takes minutes
 
 
 @dataclass
