@@ -210,7 +210,7 @@ def test_a_hub_role_that_may_only_insert_uses_the_owners_schema(
             f"CREATE ROLE {role} LOGIN",
             f"GRANT USAGE ON SCHEMA {schema} TO {role}",
             f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
-            f"GRANT UPDATE ON head TO {role}",
+            f"GRANT UPDATE ON head, tree_head TO {role}",
         ):
             db.execute(grant.encode())
     hub_conninfo = make_conninfo(url, user=role)
