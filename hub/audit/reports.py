@@ -85,9 +85,7 @@ class Checked:
     notes: list[str] = field(default_factory=list)
 
 
-def check_report(
-    report: object, *, public_key: VerifyKey | None = None, checkpoint: TreeHead | None = None
-) -> Checked:
+def check_report(report: object, *, public_key: VerifyKey | None = None, checkpoint: TreeHead | None = None) -> Checked:
     """Check every proof in ``report`` offline, against a key the reader trusts: ``public_key``, or the key a
     ``checkpoint`` the reader holds names by its key id. Raises ``ReportError`` if the report cannot be read."""
     if public_key is None and checkpoint is None:
