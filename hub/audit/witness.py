@@ -7,7 +7,7 @@ head, once it is durable, to a :class:`Publisher`: a thread that publishes it an
     offer(head)   O(1), never blocks: the head joins a bounded backlog; when the backlog is full the oldest head
                   gives way (each later head vouches for everything an earlier one did), so the latest always stays
     failures      logged with the head's size and retried with backoff (0.5 s doubling to 30 s), never dropped
-    close()       publishes what is left for a few seconds, then logs what could not be published
+    close()       tries for a few seconds to publish the latest head (it vouches for those before it); logs failure
 
 A directory witness writes ``head-<size>-<root prefix>.json`` per head (the ``hub audit checkpoint`` format), never
 replacing a file: a rolled-back trail that reaches the same size again writes beside the head it contradicts. An
@@ -161,7 +161,8 @@ class Publisher:
                     self._changed.wait()
                 if not self._pending or (self._closing and time.monotonic() >= self._deadline):
                     break
-                head = self._pending[0]
+                # in order while running; when closing, the latest first (it vouches for all before it)
+                head = self._pending[-1] if self._closing else self._pending[0]
             try:
                 self.witness.publish(head)
             except Exception as exc:  # a witness that fails in any way is retried, never the hub's problem
@@ -181,7 +182,10 @@ class Publisher:
                 delay = min(delay * 2, self._retry_max)
                 continue
             with self._changed:
-                if self._pending and self._pending[0] is head:
+                if self._closing and self._pending and self._pending[-1] is head:
+                    self._skipped += len(self._pending) - 1  # covered by the head just published
+                    self._pending.clear()
+                elif self._pending and self._pending[0] is head:
                     self._pending.popleft()
                 self.published += 1
                 if self._failures or self._skipped:
