@@ -44,6 +44,15 @@ def build_report(
 ) -> dict[str, Any]:
     """The report on ``rows`` (the person's events), proven against the trail's latest signed tree head."""
     head = log.tree_head()
+    if head is None and not rows:  # an empty trail: nothing to prove, and no head yet
+        return {
+            "format": FORMAT,
+            "person": person,
+            "generated_at": utc_text(dt.datetime.now(dt.UTC)),
+            "head": None,
+            "public_key": log.public_key.pem().decode("ascii"),
+            "accesses": [],
+        }
     if head is None or (rows and rows[-1][0] > head.size):
         raise AuditUnavailable("the trail has no signed tree head covering these events")
     accesses = [
@@ -92,6 +101,8 @@ def check_report(report: object, *, public_key: VerifyKey | None = None, checkpo
         raise ValueError("a public key or a checkpoint is needed: without a key you trust, a report proves nothing")
     if not isinstance(report, dict) or report.get("format") != FORMAT:
         raise ReportError(f"not a subject access report (format {FORMAT!r})")
+    if report.get("head") is None:
+        raise ReportError("it has no signed tree head: the trail was empty when it was made")
     try:
         head = TreeHead.from_json(report.get("head"))
     except HeadError as exc:

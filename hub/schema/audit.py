@@ -109,8 +109,9 @@ class SubjectAccessReport:
     accesses: list[AuditEntry] = strawberry.field(
         description="Every request that disclosed their data, oldest first, each with its inclusion proof."
     )
-    head: SignedTreeHead = strawberry.field(
-        description="The signed tree head every inclusion proof is checked against."
+    head: SignedTreeHead | None = strawberry.field(
+        description="The signed tree head every inclusion proof is checked against (null only while the trail is "
+        "empty)."
     )
     consistency_proof: list[str] | None = strawberry.field(
         description="With `consistencyFrom`: the proof (hex hashes) that `head` extends the tree of that size."
@@ -186,7 +187,7 @@ async def subject_access_report(
         person_id=person_id,
         generated_at=dt.datetime.fromisoformat(report["generated_at"]),
         accesses=[AuditEntry.of(seq, e, proof) for (seq, e), proof in zip(rows, proofs, strict=True)],
-        head=SignedTreeHead.of(TreeHead.from_json(report["head"])),
+        head=SignedTreeHead.of(TreeHead.from_json(report["head"])) if report["head"] else None,
         consistency_proof=consistency["proof"] if consistency else None,
         document=json.dumps(report, indent=2, sort_keys=True),
     )
