@@ -34,6 +34,7 @@ class TreeAudit:
         self._tops: list[bytes] = []
         self._stored: Iterator[tuple[int, int, bytes]] = iter(stored)
         self._next = next(self._stored, None)
+        self.no_tree = self._next is None  # no stored node at all
         self._sizes = set(sizes)
         if 0 in self._sizes:
             self.roots[0] = merkle.EMPTY_ROOT
@@ -133,9 +134,16 @@ def conclude(
     if not chain.ok:
         return chain
     node_bad = audit.finish()
-    problem = (
-        Problem(node_bad, "the stored Merkle tree does not match the events") if node_bad is not None else None
-    ) or check_stored_head(audit, head, key)
+    if audit.size and audit.no_tree and head is None:
+        problem: Problem | None = Problem(
+            1,
+            "the Merkle tree and its signed head are missing: a trail written before they existed gets them when the "
+            "hub next opens it for writing; otherwise they were deleted",
+        )
+    else:
+        problem = (
+            Problem(node_bad, "the stored Merkle tree does not match the events") if node_bad is not None else None
+        ) or check_stored_head(audit, head, key)
     if problem is None and checkpoints:
         problem = check_checkpoints(audit, checkpoints, key)
     if problem is None:

@@ -363,3 +363,18 @@ def test_hub_serve_refuses_to_start_in_production_with_the_signing_key_in_the_da
     assert done.stderr.startswith("hub: HUB_AUDIT_SIGNING_KEY must name a key outside HUB_DATA_DIR in production")
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "data").exists()  # refused before anything was created
+
+
+def test_a_trail_from_before_the_tree_is_named_by_verify_until_a_writer_builds_it(tmp_path: Path) -> None:
+    db, key = paths(tmp_path)
+    filled(open_audit_log(db, key), 5).close()
+    with raw(tmp_path) as other:  # what a trail written by an older hub looks like
+        other.execute("DROP TABLE tree_nodes")
+        other.execute("DROP TABLE tree_head")
+    with open_audit_log(db, key, create=False) as verifier:
+        result = verifier.verify()
+        assert (result.ok, result.first_bad) == (False, 1)
+        assert str(result.reason).startswith("the Merkle tree and its signed head are missing")
+        assert verifier.tree_head() is None  # verifying built nothing
+    with open_audit_log(db, key) as writer:
+        assert writer.verify().ok and writer.tree_head() is not None
