@@ -378,3 +378,11 @@ def test_a_trail_from_before_the_tree_is_named_by_verify_until_a_writer_builds_i
         assert verifier.tree_head() is None  # verifying built nothing
     with open_audit_log(db, key) as writer:
         assert writer.verify().ok and writer.tree_head() is not None
+
+
+def test_tree_node_reads_are_primary_key_searches(log: SqliteAuditLog, tmp_path: Path) -> None:
+    from hub.audit.sqlite import _NODE
+
+    with raw(tmp_path) as db:  # O(log n) rows an append or a proof: never a scan of the tree
+        plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {_NODE}", (4, 2)))
+    assert "USING PRIMARY KEY" in plan and "SCAN" not in plan
