@@ -95,6 +95,8 @@ class Settings:
     auth_embedded: bool = True  # trust the hub's own issuer (HUB_AUTH_EMBEDDED)
     # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
     audit_url: str | None = field(default=None, repr=False)
+    audit_signing_key: Path | None = None  # HUB_AUDIT_SIGNING_KEY; None: HUB_DATA_DIR/secrets/audit-signing.key
+    audit_witness: str | None = None  # HUB_AUDIT_WITNESS: a directory or an http(s) URL given every signed tree head
     limits: QueryLimits = field(default_factory=QueryLimits)
     edge: EdgeLimits = field(default_factory=EdgeLimits)  # HUB_MAX_BODY, HUB_MAX_TOKEN_TTL, HUB_AUTH_*
     production: bool = False  # HUB_MODE=production: no introspection, no GraphiQL
@@ -136,6 +138,17 @@ class Settings:
                 "HUB_AUDIT_URL must be a PostgreSQL URL (postgresql://user@host/database),"
                 " or unset for the SQLite audit trail in HUB_DATA_DIR"
             )
+        data_dir = Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir()
+        signing_key = env.get("HUB_AUDIT_SIGNING_KEY", "").strip()
+        witness = env.get("HUB_AUDIT_WITNESS", "").strip() or None
+        if witness and "://" in witness and not witness.startswith(("http://", "https://")):
+            raise SettingsError("HUB_AUDIT_WITNESS must be a directory or an http(s):// URL")
+        if witness and "://" not in witness:
+            witness = str(Path(witness).resolve())
+            if Path(witness).is_relative_to(data_dir):
+                raise SettingsError(
+                    "HUB_AUDIT_WITNESS must be outside HUB_DATA_DIR: whoever can rewrite the trail could rewrite it too"
+                )
         mode = env.get("HUB_MODE", "development").strip().lower()
         if mode not in ("development", "production"):
             raise SettingsError(f"HUB_MODE must be development or production, not {env['HUB_MODE']!r}")
@@ -144,7 +157,7 @@ class Settings:
         if clients and not trusted:
             raise SettingsError("HUB_TRUSTED_CLIENTS is set but HUB_TRUSTED_DOCUMENTS is not: name the manifest too")
         return cls(
-            data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
+            data_dir=data_dir,
             agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -157,12 +170,29 @@ class Settings:
             auth_issuers=issuers,
             auth_embedded=embedded in ("true", "1", "yes"),
             audit_url=audit_url,
+            audit_signing_key=Path(signing_key).resolve() if signing_key else None,
+            audit_witness=witness,
             limits=QueryLimits.from_env(env),
             edge=EdgeLimits.from_env(env),
             production=mode == "production",
             trusted_documents=Path(trusted).resolve() if trusted else None,
             trusted_clients=clients,
         )
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The audit trail's Ed25519 signing key: HUB_AUDIT_SIGNING_KEY, else in the data directory's secrets."""
+        return self.audit_signing_key or self.data_dir / "secrets" / "audit-signing.key"
+
+    def audit_key_refusal(self) -> str | None:
+        """Why ``hub serve`` must not start in production with this key, or None: a key inside the data directory
+        lets whoever can rewrite the trail re-sign it."""
+        if self.production and self.audit_key_path.resolve().is_relative_to(self.data_dir.resolve()):
+            return (
+                "HUB_AUDIT_SIGNING_KEY must name a key outside HUB_DATA_DIR in production "
+                f"(it is {self.audit_key_path}): whoever can write the data directory could re-sign a rewritten trail"
+            )
+        return None
 
     def graph_config(self) -> GraphConfig:
         return GraphConfig(

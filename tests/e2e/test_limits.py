@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from hub.schema.trusted import sha256
-from tests.helpers import free_port, run_hub, serve_log, start_serve, stop
+from tests.helpers import HUB, free_port, hub_env, run_hub, serve_log, start_serve, stop
 
 LISTED = "query Hub { hub { version } }"
 DEEP = "{ matacNominations(top: 1) { nominations { records { agency } } } }"  # 4 levels
@@ -58,6 +59,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         "HUB_TRUSTED_DOCUMENTS": str(manifest),
         "HUB_TRUSTED_CLIENTS": client["client_id"],
         "HUB_GRAPH_HEAP": "512m",
+        "HUB_AUDIT_SIGNING_KEY": str(audit_key(data_dir)),  # production refuses a key inside the data directory
     }
     port = free_port()
     process = start_serve(data_dir, port, **env)
@@ -94,8 +96,14 @@ def assert_refused(body: dict[str, Any], code: str) -> None:
     assert set(error) <= {"message", "locations", "extensions"}, body  # no path, no data, no stack
 
 
+def audit_key(data_dir: Path) -> Path:
+    return data_dir.parent / f"{data_dir.name}-keys" / "audit-signing.key"
+
+
 def audited(data_dir: Path) -> dict[str, dict[str, Any]]:
-    done = run_hub(data_dir, "audit", "events", "--limit", "100000", "--format", "jsonl")
+    env = hub_env(data_dir, HUB_AUDIT_SIGNING_KEY=str(audit_key(data_dir)))
+    args = [HUB, "audit", "events", "--limit", "100000", "--format", "jsonl"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     events = (json.loads(line) for line in done.stdout.splitlines())
     return {e["trace_id"]: e for e in events}
