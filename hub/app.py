@@ -69,7 +69,9 @@ class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requ
             # a name that cannot be encoded would break the error response that echoes it: it matches nothing anyway
             data = kwargs["request_data"] = dataclasses.replace(data, operation_name=safe_text(data.operation_name))
         kwargs["context"]["request_data"] = data  # for the audit event's operation and hash
-        admitted = admit(self.trusted, data, kwargs["context"]["access"])
+        access = kwargs["context"]["access"]
+        client_id = access.principal.client_id if access.principal else None
+        admitted = admit(self.trusted, data, client_id, access.refusals)
         if isinstance(admitted, ExecutionResult):
             return admitted  # refused before GraphQL runs; the audit event carries the code
         kwargs["context"]["request_data"] = kwargs["request_data"] = admitted

@@ -16,7 +16,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
-from hub.access.context import BadRequest
+from hub.exceptions import BadRequest
 
 
 class HubSchema(strawberry.federation.Schema):
