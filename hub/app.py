@@ -27,13 +27,13 @@ from strawberry.types import ExecutionResult
 
 from graph.store import Graph, open_graph
 from hub.access import access_for
+from hub.api import build_schema
 from hub.audit import AuditUnavailable, AuditWriter, open_settings_trail
 from hub.audit.requests import AUDITED, AuditRefusals, event_for, safe_text
 from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
 from hub.graphql_http import StrictRequests
 from hub.policy.reload import LivePolicy
-from hub.schema import build_schema
 from hub.schema.trusted import TrustedDocuments, admit, load_trusted
 from hub.settings import Settings
 from hub.submissions_http import submissions_endpoint

@@ -9,7 +9,7 @@ import pytest
 from graphql import parse
 from strawberry.http import GraphQLRequestData
 
-from hub.schema import build_schema
+from hub.api import build_schema
 from hub.schema.limits import Measure, measure
 from hub.schema.trusted import TrustedDocuments, UntrustedDocument, sha256
 from hub.settings import QueryLimits, Settings, SettingsError

@@ -10,7 +10,7 @@ from graphql import (
     GraphQLUnionType,
 )
 
-from hub.schema import build_schema
+from hub.api import build_schema
 
 # what Apollo Federation adds to a subgraph: not ours to describe
 FEDERATION = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link__Import", "link__Purpose"}
