@@ -8,33 +8,40 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import ValidationCache
 
-from hub.resolvers.meta import HubInfo, hub_info
-from hub.schema.agencies import Agency, agency_by_code, agency_list
-from hub.schema.alerts import AlertEntry, acknowledge_alert, alert_list
-from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report
-from hub.schema.dashboard import Dashboard, partnership_dashboard
+from hub.resolvers.agencies import agency_by_code, agency_list, agency_reference
+from hub.resolvers.alerts import acknowledge_alert, alert_list
+from hub.resolvers.dashboard import partnership_dashboard
+from hub.resolvers.identity import decide_identity
+from hub.resolvers.listings import incidents, people
+from hub.resolvers.meta import hub_info
+from hub.resolvers.network import person_network, person_path, person_timeline
+from hub.resolvers.people import person_by_id, person_by_record, person_reference
+from hub.resolvers.records import incident_reference
+from hub.resolvers.serial import matac_nominations, serial_perpetrators
+from hub.resolvers.statistics import count_records
+from hub.resolvers.submissions import close_submission, open_submission, submission_status, submit_records
+from hub.schema.agencies import Agency
+from hub.schema.alerts import AlertEntry
+from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report  # to hub.resolvers
+from hub.schema.dashboard import Dashboard
 from hub.schema.errors import ErrorCodes
-from hub.schema.identity import IdentityDecisionReceipt, decide_identity
+from hub.schema.identity import IdentityDecisionReceipt
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.limits import CodedParserCache, limit_extensions
-from hub.schema.listings import incidents, people
-from hub.schema.network import Connection, Network, TimelineEntry, person_network, person_path, person_timeline
+from hub.schema.meta import HubInfo
+from hub.schema.network import Connection, Network, TimelineEntry
 from hub.schema.pagination import Connection as Page
-from hub.schema.people import Person, person_by_id, person_by_record
+from hub.schema.people import Person
 from hub.schema.records import Incident
 from hub.schema.representations import HubSchema
-from hub.schema.serial import NominationList, SerialPerpetratorEntry, matac_nominations, serial_perpetrators
-from hub.schema.statistics import CountTable, count_records
-from hub.schema.submissions import (
-    Submission,
-    SubmissionReceipt,
-    close_submission,
-    open_submission,
-    submission_status,
-    submit_records,
-)
+from hub.schema.serial import NominationList, SerialPerpetratorEntry
+from hub.schema.statistics import CountTable
+from hub.schema.submissions import Submission, SubmissionReceipt
 from hub.schema.tracing import OperationTracing
 from hub.settings import QueryLimits
+
+# `_entities`: each entity's reference resolver, by type name
+REFERENCES = {"Person": person_reference, "Incident": incident_reference, "Agency": agency_reference}
 
 
 @strawberry.type(
@@ -152,6 +159,7 @@ def build_schema(limits: QueryLimits | None = None, *, production: bool = False)
         query=Query,
         mutation=Mutation,
         types=[Person, Incident, Agency],
+        references=REFERENCES,
         # partners send the same few documents over and over: parse and validate each once
         extensions=[
             OperationTracing,  # first: its span holds the others', and it counts errors once ErrorCodes named them
