@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench eval venv clean
+.PHONY: run test check lint bench eval fuzz venv clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -39,6 +39,11 @@ bench: venv
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.resolve --people 10000,30000,100000
 	$(BIN)/python -m bench.score
+
+## make fuzz: the long leak run (tests/leak at 10,000 generated queries, about 3 minutes); exits 1 on any finding
+FUZZ_QUERIES ?= 10000
+fuzz: venv
+	$(BIN)/python -m tests.leak --queries $(FUZZ_QUERIES) --report leak-findings.jsonl
 
 ## make eval: accuracy against the synthetic ground truth (identity resolution, serial list), with and without linkage
 eval: venv

@@ -340,7 +340,8 @@ def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels
     print(f"{setup}; seed and ingest {loaded:.0f} s, resolve {resolved.seconds.get('total', 0):.0f} s", flush=True)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HUB_"))}
-    env.update(HUB_DATA_DIR=str(data_dir), HUB_PORT=str(free_port()))
+    # one token for the whole run, which may take longer than the default HUB_MAX_TOKEN_TTL of an hour
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_PORT=str(free_port()), HUB_MAX_TOKEN_TTL="86400")
     base = f"http://127.0.0.1:{env['HUB_PORT']}"
     log_path = data_dir / "serve.log"
     with log_path.open("w") as log:

@@ -8,7 +8,8 @@
    incidents, the people each incident names, their orders), through the same driver, with the same scope the
    MATAC grant pushes down, and nothing else: no HTTP, no token, no policy, no masking, no audit.
 4. Hub: the GraphQL query over HTTP as a MATAC analyst: bearer token checked, purpose and justification decided,
-   record scope pushed down, fields masked, one audit event made durable (fsync) before the response.
+   record scope pushed down, fields masked, one audit event made durable (fsync) before the response, with its
+   Merkle tree nodes and a new signed tree head, which is published to a witness directory (``HUB_AUDIT_WITNESS``).
 
 Prints median and p95 latency of both, the ratio hub / raw, and the parts: an uncached and a cached policy decision,
 and one audited request's audit append alone.
@@ -56,12 +57,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hub-bench-trust-") as tmp:
-        run(Path(tmp), args.people, args.rounds)
+        run(Path(tmp) / "data", args.people, args.rounds, witness=Path(tmp) / "witness")
 
 
-def run(data_dir: Path, people: int, rounds: int) -> None:
+def run(data_dir: Path, people: int, rounds: int, *, witness: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HUB_"))}
-    env.update(HUB_DATA_DIR=str(data_dir), HUB_PORT=str(18700 + os.getpid() % 1000))
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_PORT=str(18700 + os.getpid() % 1000), HUB_AUDIT_WITNESS=str(witness))
     subprocess.run([HUB, "seed"], env=env, check=True, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{env['HUB_PORT']}"
     with (data_dir / "serve.log").open("w") as log:
@@ -148,7 +149,11 @@ def policy_and_audit(decider: Decider, data_dir: Path, today: dt.date) -> dict[s
         for _ in range(100):
             log.append([event])
         append = (time.perf_counter() - start) / 100
-    return {"policy decision, uncached": uncached, "policy decision, cached": cached, "audit append (fsync)": append}
+    return {
+        "policy decision, uncached": uncached,
+        "policy decision, cached": cached,
+        "audit append (fsync, Merkle tree)": append,
+    }
 
 
 def report(timings: dict[str, list[float]], parts: dict[str, float], people: int, rounds: int) -> None:

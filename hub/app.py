@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, request_response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -30,8 +30,9 @@ from hub.access import access_for
 from hub.api import build_schema
 from hub.audit import AuditUnavailable, AuditWriter, open_settings_trail
 from hub.audit.requests import AUDITED, AuditRefusals, event_for, safe_text
-from hub.auth.http import PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
+from hub.auth.http import MAX_FORM, PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
 from hub.auth.services import build_auth
+from hub.body_limit import BodyLimit
 from hub.graphql_http import StrictRequests
 from hub.policy.reload import LivePolicy
 from hub.schema.trusted import TrustedDocuments, admit, load_trusted
@@ -100,6 +101,19 @@ class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requ
         return response
 
 
+def _graphql_too_large(limit: int) -> Response:
+    message = (
+        f"the request body is over {limit} bytes (HUB_MAX_BODY): send large batches of records to /submissions"
+        " as JSON Lines, or in smaller batches"
+    )
+    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": "BODY_TOO_LARGE"}}]}, 413)
+
+
+def _form_too_large(limit: int) -> Response:
+    body = {"error": "invalid_request", "error_description": f"a token request is at most {limit} bytes"}
+    return JSONResponse(body, 413, headers={"Cache-Control": "no-store"})
+
+
 def create_app(
     settings: Settings, *, on_ready: Callable[[Graph], None] | None = None, telemetry: Telemetry | None = None
 ) -> Starlette:
@@ -117,7 +131,10 @@ def create_app(
             app.state.audit_log, app.state.audit_writer, app.state.graph = audit_log, writer, graph
             if on_ready is not None:
                 on_ready(graph)
-            yield
+            try:
+                yield
+            finally:
+                graphql.execution.close()  # the thread GraphQL operations run in (hub.graphql_http)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -134,13 +151,17 @@ def create_app(
         graphql_ide=None if settings.production else "graphiql",
     )
     graphql.trusted = load_trusted(settings)  # here, not in the lifespan: a bad manifest stops `hub serve` with advice
+    # bodies are capped inside the token gate, so that a refused body is audited under the caller's name
+    graphql_edge = BearerAuth(BodyLimit(graphql, settings.edge.body, _graphql_too_large))
+    token_edge = BodyLimit(request_response(token_endpoint), min(MAX_FORM, settings.edge.body), _form_too_large)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", AuditRefusals(BearerAuth(graphql)), methods=["GET", "POST"]),
-            Route("/submissions", AuditRefusals(BearerAuth(submissions_endpoint)), methods=["POST"]),  # JSON Lines
-            Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/graphql", AuditRefusals(graphql_edge), methods=["GET", "POST"]),
+            # JSON Lines, streamed batch by batch: a cap per line (hub.submissions_http), not on the whole body
+            Route("/submissions", AuditRefusals(BearerAuth(submissions_endpoint)), methods=["POST"]),
+            Route("/oauth/token", AuditRefusals(token_edge), methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(RequestTelemetry)],

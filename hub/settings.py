@@ -43,13 +43,40 @@ class QueryLimits:
     def from_env(cls, env: Mapping[str, str]) -> QueryLimits:
         values = {}
         for name in ("depth", "tokens", "aliases", "cost"):
-            key = f"HUB_MAX_{name.upper()}"
-            text = env.get(key, "").strip()
-            if text:
-                if not text.isdigit() or int(text) < 1:
-                    raise SettingsError(f"{key} must be a positive whole number, not {text!r}")
-                values[name] = int(text)
+            value = _positive(env, f"HUB_MAX_{name.upper()}")
+            if value is not None:
+                values[name] = value
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """What the HTTP edge accepts before any work is done for it (``hub/auth/``, ``hub/app.py``)."""
+
+    body: int = 2 * 1024 * 1024  # HUB_MAX_BODY: bytes of a /graphql or /oauth/token body (a /submissions line)
+    token_ttl: int = 3600  # HUB_MAX_TOKEN_TTL: seconds a bearer token may live, whatever its `exp`
+    auth_failures: int = 10  # HUB_AUTH_FAILURES: failed client authentications a minute, per address and per id
+    auth_concurrency: int = 2  # HUB_AUTH_CONCURRENCY: client secrets verified (scrypt) at once
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EdgeLimits:
+        names = {
+            "body": "HUB_MAX_BODY",
+            "token_ttl": "HUB_MAX_TOKEN_TTL",
+            "auth_failures": "HUB_AUTH_FAILURES",
+            "auth_concurrency": "HUB_AUTH_CONCURRENCY",
+        }
+        values = {name: _positive(env, key) for name, key in names.items()}
+        return cls(**{name: value for name, value in values.items() if value is not None})
+
+
+def _positive(env: Mapping[str, str], key: str) -> int | None:
+    text = env.get(key, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 12 or int(text) < 1:
+        raise SettingsError(f"{key} must be a positive whole number, not {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,10 @@ class Settings:
     auth_embedded: bool = True  # trust the hub's own issuer (HUB_AUTH_EMBEDDED)
     # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
     audit_url: str | None = field(default=None, repr=False)
+    audit_signing_key: Path | None = None  # HUB_AUDIT_SIGNING_KEY; None: HUB_DATA_DIR/secrets/audit-signing.key
+    audit_witness: str | None = None  # HUB_AUDIT_WITNESS: a directory or an http(s) URL given every signed tree head
     limits: QueryLimits = field(default_factory=QueryLimits)
+    edge: EdgeLimits = field(default_factory=EdgeLimits)  # HUB_MAX_BODY, HUB_MAX_TOKEN_TTL, HUB_AUTH_*
     production: bool = False  # HUB_MODE=production: no introspection, no GraphiQL
     trusted_documents: Path | None = None  # HUB_TRUSTED_DOCUMENTS: the persisted-query manifest partners must use
     trusted_clients: frozenset[str] = frozenset()  # HUB_TRUSTED_CLIENTS: only these clients must; empty: every caller
@@ -108,6 +138,17 @@ class Settings:
                 "HUB_AUDIT_URL must be a PostgreSQL URL (postgresql://user@host/database),"
                 " or unset for the SQLite audit trail in HUB_DATA_DIR"
             )
+        data_dir = Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir()
+        signing_key = env.get("HUB_AUDIT_SIGNING_KEY", "").strip()
+        witness = env.get("HUB_AUDIT_WITNESS", "").strip() or None
+        if witness and "://" in witness and not witness.startswith(("http://", "https://")):
+            raise SettingsError("HUB_AUDIT_WITNESS must be a directory or an http(s):// URL")
+        if witness and "://" not in witness:
+            witness = str(Path(witness).resolve())
+            if Path(witness).is_relative_to(data_dir):
+                raise SettingsError(
+                    "HUB_AUDIT_WITNESS must be outside HUB_DATA_DIR: whoever can rewrite the trail could rewrite it too"
+                )
         mode = env.get("HUB_MODE", "development").strip().lower()
         if mode not in ("development", "production"):
             raise SettingsError(f"HUB_MODE must be development or production, not {env['HUB_MODE']!r}")
@@ -116,7 +157,7 @@ class Settings:
         if clients and not trusted:
             raise SettingsError("HUB_TRUSTED_CLIENTS is set but HUB_TRUSTED_DOCUMENTS is not: name the manifest too")
         return cls(
-            data_dir=Path(env["HUB_DATA_DIR"]).resolve() if env.get("HUB_DATA_DIR") else _default_data_dir(),
+            data_dir=data_dir,
             agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -129,11 +170,29 @@ class Settings:
             auth_issuers=issuers,
             auth_embedded=embedded in ("true", "1", "yes"),
             audit_url=audit_url,
+            audit_signing_key=Path(signing_key).resolve() if signing_key else None,
+            audit_witness=witness,
             limits=QueryLimits.from_env(env),
+            edge=EdgeLimits.from_env(env),
             production=mode == "production",
             trusted_documents=Path(trusted).resolve() if trusted else None,
             trusted_clients=clients,
         )
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The audit trail's Ed25519 signing key: HUB_AUDIT_SIGNING_KEY, else in the data directory's secrets."""
+        return self.audit_signing_key or self.data_dir / "secrets" / "audit-signing.key"
+
+    def audit_key_refusal(self) -> str | None:
+        """Why ``hub serve`` must not start in production with this key, or None: a key inside the data directory
+        lets whoever can rewrite the trail re-sign it."""
+        if self.production and self.audit_key_path.resolve().is_relative_to(self.data_dir.resolve()):
+            return (
+                "HUB_AUDIT_SIGNING_KEY must name a key outside HUB_DATA_DIR in production "
+                f"(it is {self.audit_key_path}): whoever can write the data directory could re-sign a rewritten trail"
+            )
+        return None
 
     def graph_config(self) -> GraphConfig:
         return GraphConfig(

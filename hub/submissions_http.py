@@ -7,6 +7,10 @@ written twice. The response has one JSON line per batch (its counts and its refu
 submission, one per non-empty line) and a last line with the submission's status. One audit event per request, made
 durable before the response leaves.
 
+The body as a whole has no cap (a partner's file may be any size); each line has one, 1 MiB or ``HUB_MAX_BODY`` if
+smaller: a longer line is refused with 413 (``BODY_TOO_LARGE``) as soon as it passes the cap, the batches before it
+written, and nothing after it read.
+
 Query parameters: ``submission`` and ``offset`` continue an open submission; ``close=false`` leaves it open; ``name``
 labels a new one; ``batch`` sets the batch size (1 to 10,000). A stream cut off midway has written its full batches
 and left the submission open: send the rest from the ``received`` count its status reports, or the whole stream again
@@ -36,8 +40,12 @@ from hub.audit.requests import AUDITED, event_for
 from hub.auth.http import PRINCIPAL
 
 BATCH = 5_000
-MAX_LINE = 1 << 20
+MAX_LINE = 1 << 20  # bytes of one record's line; a record is a few hundred
 MEDIA_TYPES = {"application/x-ndjson", "application/jsonl", "application/json-lines"}
+
+
+class LineTooLong(Exception):
+    """A line over the cap: the records before it went in with their batches, the rest is not read."""
 
 
 async def _endpoint(request: Request) -> Response:
@@ -53,6 +61,8 @@ async def _endpoint(request: Request) -> Response:
         response = _error(access, 403, "FORBIDDEN", "forbidden", reasons=list(exc.reasons))
     except BadRequest as exc:
         response = _error(access, 400, "BAD_REQUEST", str(exc))
+    except LineTooLong as exc:
+        response = _error(access, 413, "BODY_TOO_LARGE", str(exc))
     except ClientDisconnect:  # nobody to answer; the batches written stand, and the event says which
         response = _error(access, 400, "BAD_REQUEST", "the client went away")
     request_data = SimpleNamespace(operation_name="POST /submissions", query=None)
@@ -94,10 +104,16 @@ async def _submit(request: Request, access: Access, decider: Any, today: dt.date
         out.append(_batch_line(receipt))
         offset, pending = offset + len(pending), []
 
-    async for record in _records(request, submission, offset):
-        pending.append(record)
-        if len(pending) == size:
+    max_line = min(MAX_LINE, app.settings.edge.body)
+    try:
+        async for record in _records(request, submission, offset, max_line):
+            pending.append(record)
+            if len(pending) == size:
+                await flush()
+    except LineTooLong:
+        if pending:  # every record before the long line is received, as the refusal says
             await flush()
+        raise
     if pending:
         await flush()
     state: SubmissionState | None
@@ -111,21 +127,30 @@ async def _submit(request: Request, access: Access, decider: Any, today: dt.date
     return out
 
 
-async def _records(request: Request, submission: str, offset: int) -> AsyncIterator[Any]:
-    """Each non-empty line, decoded; a line that is not JSON stays text, and is refused as not a JSON object."""
+async def _records(request: Request, submission: str, offset: int, max_line: int) -> AsyncIterator[Any]:
+    """Each non-empty line, decoded; a line that is not JSON stays text, and is refused as not a JSON object.
+
+    Whatever the size of the chunks the body arrives in, no line over ``max_line`` bytes is decoded or kept.
+    """
     buffer, count = b"", 0
+
+    def too_long() -> LineTooLong:
+        return LineTooLong(
+            f"a line longer than {max_line} bytes after record {offset + count}: the records before it were "
+            f"received in submission {submission}"
+        )
+
     async for chunk in request.stream():
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
-        if len(buffer) > MAX_LINE:
-            raise BadRequest(
-                f"a line longer than {MAX_LINE} bytes after record {offset + count}: the records before it were "
-                f"received in submission {submission}"
-            )
         for line in lines:
+            if len(line) > max_line:
+                raise too_long()
             if line.strip():
                 count += 1
                 yield _decode(line)
+        if len(buffer) > max_line:
+            raise too_long()
     if buffer.strip():
         yield _decode(buffer)
 

@@ -42,14 +42,16 @@ class Signed(NamedTuple):
 
 @dataclass(frozen=True)
 class Verification:
-    """The verdict. ``first_bad`` is the first position (seq) that cannot be trusted; ``events`` and ``checkpoints``
-    count what was verified before it."""
+    """The verdict. ``first_bad`` is the first position (seq) that cannot be trusted, where one can be named (a rewrite
+    caught only by a signed tree head kept elsewhere cannot be placed); ``events`` and ``checkpoints`` count what was
+    verified before it, ``heads`` the signed tree heads kept outside the trail that it was checked against."""
 
     ok: bool
     events: int
     checkpoints: int
     first_bad: int | None = None
     reason: str | None = None
+    heads: int = 0
 
 
 def verify_chain(

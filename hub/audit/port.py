@@ -1,4 +1,4 @@
-"""The audit log port: append, query, verify. There is no update or delete, so append-only is part of the contract.
+"""The audit log port: append, query, prove, verify. There is no update or delete, so append-only is in the contract.
 
     AuditUnavailable   the trail cannot be opened, written or read; the caller refuses the request (fail closed)
 
@@ -11,10 +11,14 @@ import abc
 import datetime as dt
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from hub.audit.chain import Verification
 from hub.audit.events import AuditEvent
+from hub.audit.heads import TreeHead
+
+if TYPE_CHECKING:
+    from hub.audit.signing import VerifyKey  # signing imports AuditUnavailable from here
 
 
 class AuditUnavailable(Exception):
@@ -24,7 +28,8 @@ class AuditUnavailable(Exception):
 class AuditLog(abc.ABC):
     @abc.abstractmethod
     def append(self, events: Sequence[AuditEvent]) -> list[int]:
-        """Make ``events`` durable together, in order; return their positions only once they are durable."""
+        """Make ``events`` durable together, in order, with the Merkle tree's new nodes and a new signed tree head;
+        return their positions only once they are durable."""
 
     @abc.abstractmethod
     def query(
@@ -45,8 +50,28 @@ class AuditLog(abc.ABC):
         """
 
     @abc.abstractmethod
-    def verify(self) -> Verification:
-        """Check the whole chain, its checkpoints and its indexes; name the first position that fails."""
+    def verify(self, checkpoints: Sequence[tuple[str, TreeHead]] = ()) -> Verification:
+        """Check the whole chain, its checkpoints, its indexes and the Merkle tree; name the first position that fails.
+
+        ``checkpoints`` are named signed tree heads kept outside the trail: the trail must extend each consistently.
+        """
+
+    @abc.abstractmethod
+    def tree_head(self) -> TreeHead | None:
+        """The latest signed tree head (None for an empty trail)."""
+
+    @abc.abstractmethod
+    def inclusion_proof(self, position: int, size: int) -> list[bytes]:
+        """The audit path of the event at ``position`` (1-based) in the tree of the first ``size`` events."""
+
+    @abc.abstractmethod
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        """The proof that the tree of the first ``new`` events extends the tree of the first ``old``."""
+
+    @property
+    @abc.abstractmethod
+    def public_key(self) -> VerifyKey:
+        """The key that verifies the trail's signatures."""
 
     @abc.abstractmethod
     def checkpoint(self) -> int | None:

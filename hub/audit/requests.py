@@ -1,8 +1,9 @@
 """Audit events for HTTP requests to /graphql: one per request, allowed or denied.
 
 GraphQL requests are recorded by the view before their response leaves (``event_for``). Requests refused before any
-GraphQL runs (a bad token, a body that is not JSON, a mutation over GET) disclose nothing; ``AuditRefusals`` records
-them after the refusal, so the trail still shows every attempt.
+GraphQL runs (a bad token, a body that is not JSON or too large, a mutation over GET) disclose nothing;
+``AuditRefusals`` records them after the refusal, so the trail still shows every attempt. It also records failed
+client authentication at /oauth/token: the client id attempted (never the secret), the reason and the address.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.access import Access
 from hub.audit.events import AuditEvent
 from hub.audit.port import AuditUnavailable
-from hub.auth.http import AUTH_FAILURE, PRINCIPAL
+from hub.auth.http import AUTH_FAILURE, CLIENT_ATTEMPT, PRINCIPAL
 
 AUDITED = "hub.audited"  # set in the ASGI scope once a request's event is durable
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -92,14 +93,24 @@ class AuditRefusals:
         principal = scope.get(PRINCIPAL)
         failure = scope.get(AUTH_FAILURE)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        client = principal.client_id if principal else None
+        reasons = [f"refused with HTTP {status}" + (f": {failure}" if failure else "")]
+        operation = None
+        if CLIENT_ATTEMPT in scope:  # /oauth/token: who was tried, why it failed, and from where
+            attempted, why = scope[CLIENT_ATTEMPT]
+            client = safe_text(attempted)
+            address = (scope.get("client") or ("unknown",))[0]
+            reasons = [f"refused with HTTP {status}: client authentication failed: {why}", f"address {address}"]
+            operation = f"{scope.get('method', 'POST')} {scope.get('path', '')}"
         event = AuditEvent(
             at=dt.datetime.now(dt.UTC),
             subject=principal.subject if principal else "unauthenticated",
             agency=principal.agency if principal else "none",
-            client=principal.client_id if principal else None,
+            client=client,
             roles=tuple(sorted(principal.roles)) if principal else (),
+            operation=operation,
             decision="deny",
-            reasons=(f"refused with HTTP {status}" + (f": {failure}" if failure else ""),),
+            reasons=tuple(reasons),
             trace_id=trace_id(headers.get("traceparent")),
         )
         try:

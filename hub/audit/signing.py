@@ -1,11 +1,14 @@
 """The Ed25519 key that signs checkpoints, kept in one file with mode 0600 and generated on first use.
 
 A verifier needs only the public key (:meth:`SigningKey.public_key`, exportable as raw bytes or PEM), so an auditor
-can check a copy of the trail without the secret.
+can check a copy of the trail without the secret. The key signs the hash chain's checkpoints and head, and the Merkle
+tree's signed tree heads (:mod:`hub.audit.heads`), which name it by its key id.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -14,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hub import secret_file
 from hub.audit.chain import Signed
+from hub.audit.events import utc_text
+from hub.audit.heads import TreeHead
 from hub.audit.port import AuditUnavailable
 
 
@@ -43,9 +48,25 @@ class VerifyKey:
     def pem(self) -> bytes:
         return self._key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
+    @property
+    def key_id(self) -> str:
+        """SHA-256 of the DER SubjectPublicKeyInfo, in hex: how tree heads name the key that signed them."""
+        der = self._key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(der).hexdigest()
+
     def verify(self, signed: Signed) -> bool:
         try:
             self._key.verify(bytes(signed.signature), statement(signed.seq, signed.hash))
+        except (InvalidSignature, TypeError, ValueError):
+            return False
+        return True
+
+    def verify_head(self, head: TreeHead) -> bool:
+        """True if this key signed ``head`` (its key id names this key and the signature checks)."""
+        if head.key_id != self.key_id:
+            return False
+        try:
+            self._key.verify(bytes(head.signature), head.statement())
         except (InvalidSignature, TypeError, ValueError):
             return False
         return True
@@ -78,6 +99,12 @@ class SigningKey:
 
     def sign(self, seq: int, hash_: str) -> Signed:
         return Signed(seq, hash_, self._key.sign(statement(seq, hash_)))
+
+    def sign_head(self, size: int, root: bytes, at: dt.datetime | None = None) -> TreeHead:
+        """A signed tree head for the first ``size`` events, whose Merkle root is ``root``, timed now unless ``at``."""
+        timestamp = utc_text(at or dt.datetime.now(dt.UTC))
+        head = TreeHead(size, root, timestamp, self.public_key.key_id, b"")
+        return TreeHead(size, root, timestamp, head.key_id, self._key.sign(head.statement()))
 
 
 def _create(path: Path) -> None:

@@ -19,7 +19,8 @@ log = logging.getLogger("hub.auth")
 
 PRINCIPAL = "hub.principal"  # the ASGI scope key the gate fills in
 AUTH_FAILURE = "hub.auth_failure"  # why the gate refused a token, for the audit trail
-_MAX_FORM = 8192
+CLIENT_ATTEMPT = "hub.client_attempt"  # (client id named, why it failed) at /oauth/token, for the audit trail
+MAX_FORM = 8192  # bytes of a token request: a grant type and a client's id and secret need far less
 
 
 class BearerAuth:
@@ -35,9 +36,12 @@ class BearerAuth:
             try:
                 # JWKS may be fetched over the network: keep it off the event loop
                 scope[PRINCIPAL] = await run_in_threadpool(auth.provider.authenticate, header)
-            except AuthenticationFailed as exc:
-                log.info("rejected bearer token: %s", exc.reason)
-                scope[AUTH_FAILURE] = exc.reason
+            except Exception as exc:  # fail closed: whatever a token does to the verifier, it is refused
+                reason = exc.reason if isinstance(exc, AuthenticationFailed) else f"unverifiable ({type(exc).__name__})"
+                if not isinstance(exc, AuthenticationFailed):  # a gap in the verifier: the type only, never the token
+                    log.error("token verification failed unexpectedly: %s", type(exc).__name__)
+                log.info("rejected bearer token: %s", reason)
+                scope[AUTH_FAILURE] = reason
                 response = JSONResponse(
                     {"error": "invalid_token"},
                     status_code=401,
@@ -56,9 +60,7 @@ async def _form(request: Request) -> dict[str, str] | None:
     """The urlencoded body RFC 6749 requires, parsed here (Starlette's form parser needs python-multipart)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         return None
-    body = await request.body()
-    if len(body) > _MAX_FORM:
-        return None
+    body = await request.body()  # at most MAX_FORM bytes: the route sits behind a BodyLimit
     try:
         pairs = parse_qs(body.decode("ascii"), strict_parsing=False, max_num_fields=20)
     except (UnicodeDecodeError, ValueError):
@@ -83,7 +85,8 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
 
 
 async def token_endpoint(request: Request) -> Response:
-    """RFC 6749 section 4.4: the client credentials grant, for partner systems."""
+    """RFC 6749 section 4.4: the client credentials grant, for partner systems; client authentication is throttled
+    and bounded by ``hub.auth.guard``, and every failure is left in the scope for the audit trail."""
     auth: AuthServices = request.app.state.auth
     if auth.issuer is None:
         return _oauth_error("unsupported_grant_type", 400)
@@ -93,10 +96,19 @@ async def token_endpoint(request: Request) -> Response:
     if form.get("grant_type") != "client_credentials":
         return _oauth_error("unsupported_grant_type", 400)
     credentials = _client_credentials(request, form)
-    client = None if credentials is None else await run_in_threadpool(auth.clients.authenticate_client, *credentials)
-    if client is None:
+    if credentials is None:
+        request.scope[CLIENT_ATTEMPT] = (None, "no client credentials")
         return _oauth_error("invalid_client", 401, **{"WWW-Authenticate": 'Basic realm="hub"'})
-    ttl = 900
+    address = request.client.host if request.client else "unknown"
+    attempt = await auth.guard.authenticate(*credentials, address)
+    if attempt.client is None:
+        request.scope[CLIENT_ATTEMPT] = (credentials[0], attempt.failure)
+        if attempt.retry_after is not None:
+            error, status = ("temporarily_unavailable", 503) if attempt.busy else ("slow_down", 429)
+            return _oauth_error(error, status, **{"Retry-After": str(attempt.retry_after)})
+        return _oauth_error("invalid_client", 401, **{"WWW-Authenticate": 'Basic realm="hub"'})
+    client = attempt.client
+    ttl = min(900, auth.issuer.max_ttl)  # a quarter of an hour, within HUB_MAX_TOKEN_TTL
     token = auth.issuer.issue(
         subject=client.client_id,
         agency=client.agency,

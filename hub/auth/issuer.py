@@ -32,7 +32,9 @@ def signing_key_path(data_dir: Path) -> Path:
 
 
 class EmbeddedIssuer:
-    def __init__(self, key_path: Path, *, issuer: str = EMBEDDED_ISSUER, audience: str = "hub") -> None:
+    def __init__(
+        self, key_path: Path, *, issuer: str = EMBEDDED_ISSUER, audience: str = "hub", max_ttl: int = 3600
+    ) -> None:
         try:
             if not key_path.exists():
                 pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
@@ -46,7 +48,7 @@ class EmbeddedIssuer:
         if not usable:  # fail closed rather than sign with whatever the file holds
             raise SigningKeyUnusable(f"token signing key {key_path} is not a P-256 private key")
         self.kid: str = self._key.thumbprint()
-        self.issuer, self.audience = issuer, audience
+        self.issuer, self.audience, self.max_ttl = issuer, audience, max_ttl
         self._jwt = JsonWebToken([ALGORITHM])
 
     def __repr__(self) -> str:  # never the secret
@@ -69,8 +71,8 @@ class EmbeddedIssuer:
         ttl: int = 900,
         justification: str | None = None,
     ) -> str:
-        if ttl <= 0:
-            raise ValueError("ttl must be positive")
+        if not 0 < ttl <= self.max_ttl:  # the hub refuses tokens that live longer (HUB_MAX_TOKEN_TTL)
+            raise ValueError(f"ttl must be from 1 to {self.max_ttl} seconds (HUB_MAX_TOKEN_TTL)")
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,

@@ -7,7 +7,7 @@ import uvicorn
 
 from graph.store import Graph
 from hub.app import create_app
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 from hub.telemetry import TelemetryError, configure, log_config
 
 
@@ -17,6 +17,9 @@ from hub.telemetry import TelemetryError, configure, log_config
 @click.pass_obj
 def command(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve the hub: /graphql (GraphiQL in a browser), /healthz, /readyz."""
+    refusal = settings.audit_key_refusal()  # production: the trail's key must not sit beside the trail
+    if refusal:
+        raise SettingsError(refusal)
     host = host or settings.host
     port = settings.port if port is None else port
 

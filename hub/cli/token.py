@@ -19,7 +19,13 @@ from hub.settings import Settings
 @click.option("--purpose", "purposes", multiple=True, help="purpose (repeatable; a single one is also declared)")
 @click.option("--subject", default=None, help="subject (default: dev:<login name>)")
 @click.option("--justification", default=None, help="why the access is needed (carried as hub_justification)")
-@click.option("--ttl", type=click.IntRange(1, 86400), default=900, show_default=True, help="lifetime in seconds")
+@click.option(
+    "--ttl",
+    type=click.IntRange(min=1),
+    default=900,
+    show_default=True,
+    help="lifetime in seconds, up to HUB_MAX_TOKEN_TTL",
+)
 @click.pass_obj
 def command(
     settings: Settings,
@@ -31,6 +37,11 @@ def command(
     ttl: int,
 ) -> None:
     """Print a development bearer token signed by the hub's embedded issuer (nothing else on stdout)."""
+    if ttl > settings.edge.token_ttl:
+        raise click.BadParameter(
+            f"{ttl} is over HUB_MAX_TOKEN_TTL ({settings.edge.token_ttl} s): the hub would refuse the token",
+            param_hint="--ttl",
+        )
     if not settings.auth_embedded:
         note("HUB_AUTH_EMBEDDED is false: the hub would not accept a token from its embedded issuer")
         sys.exit(2)

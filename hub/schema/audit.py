@@ -1,8 +1,13 @@
-"""The audit trail over GraphQL, for auditors acting under the audit purpose: events and subject access reports."""
+"""The audit trail over GraphQL, for auditors acting under the audit purpose: events and subject access reports.
+
+A subject access report proves itself: each access carries its inclusion proof against the report's signed tree head,
+and ``document`` is the whole report as the JSON file ``hub audit prove`` checks offline (``hub.audit.reports``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import partial
 from typing import Annotated
 
@@ -11,6 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from hub.audit import AuditEvent, AuditLog
+from hub.audit.heads import TreeHead
+from hub.audit.reports import build_report
+from hub.exceptions import BadRequest
 
 MAX_PAGE = 500
 
@@ -34,9 +42,14 @@ class AuditEntry:
     persons: list[strawberry.ID] = strawberry.field(description="Resolved people whose data was disclosed.")
     fields: list[str] = strawberry.field(description="Catalogue fields disclosed (`entity.field`).")
     trace_id: str | None = strawberry.field(description="The request's trace id (W3C traceparent).")
+    inclusion_proof: list[str] | None = strawberry.field(
+        default=None,
+        description="In a subject access report: the audit path (hex SHA-256 hashes, RFC 9162 order) proving that this "
+        "event is leaf `position - 1` of the report's signed tree head; null elsewhere.",
+    )
 
     @classmethod
-    def of(cls, position: int, e: AuditEvent) -> AuditEntry:
+    def of(cls, position: int, e: AuditEvent, inclusion_proof: list[str] | None = None) -> AuditEntry:
         return cls(
             position=position,
             at=e.at,
@@ -55,6 +68,7 @@ class AuditEntry:
             persons=[strawberry.ID(p) for p in e.persons],
             fields=list(e.fields),
             trace_id=e.trace_id,
+            inclusion_proof=inclusion_proof,
         )
 
 
@@ -64,11 +78,48 @@ class AuditPage:
     next: int | None = strawberry.field(description="Pass as `after` for the next page; null on the last page.")
 
 
+@strawberry.type(
+    description="A signed tree head (RFC 6962): the hub's signed statement that the audit trail's first `treeSize` "
+    "events have the Merkle root `rootHash`."
+)
+class SignedTreeHead:
+    tree_size: int = strawberry.field(description="How many events the tree covers.")
+    root_hash: str = strawberry.field(description="The Merkle tree's root (hex SHA-256).")
+    timestamp: str = strawberry.field(description="When the head was signed (UTC).")
+    key_id: str = strawberry.field(description="SHA-256 of the signing key's DER public key (hex).")
+    signature: str = strawberry.field(description="Ed25519 signature (base64) over the head, as `json` documents.")
+    json: str = strawberry.field(description="The head as the JSON `hub audit checkpoint` writes and verify reads.")
+
+    @classmethod
+    def of(cls, head: TreeHead) -> SignedTreeHead:
+        return cls(
+            tree_size=head.size,
+            root_hash=head.root.hex(),
+            timestamp=head.timestamp,
+            key_id=head.key_id,
+            signature=head.to_json()["signature"],
+            json=head.dumps(),
+        )
+
+
 @strawberry.type(description="Who accessed a person's data, when, under which agreement and why (UK GDPR Art. 15).")
 class SubjectAccessReport:
     person_id: strawberry.ID = strawberry.field(description="The resolved person the report is about.")
     generated_at: dt.datetime = strawberry.field(description="When the report was made.")
-    accesses: list[AuditEntry] = strawberry.field(description="Every request that disclosed their data, oldest first.")
+    accesses: list[AuditEntry] = strawberry.field(
+        description="Every request that disclosed their data, oldest first, each with its inclusion proof."
+    )
+    head: SignedTreeHead | None = strawberry.field(
+        description="The signed tree head every inclusion proof is checked against (null only while the trail is "
+        "empty)."
+    )
+    consistency_proof: list[str] | None = strawberry.field(
+        description="With `consistencyFrom`: the proof (hex hashes) that `head` extends the tree of that size."
+    )
+    document: str = strawberry.field(
+        description="The whole report as JSON, for the data subject's adviser: `hub audit prove FILE --public-key PEM` "
+        "checks it offline, without trusting the hub."
+    )
 
 
 async def audit_events(
@@ -104,16 +155,39 @@ async def audit_events(
 
 
 async def subject_access_report(
-    info: Info, person_id: Annotated[strawberry.ID, strawberry.argument(description="The resolved person.")]
+    info: Info,
+    person_id: Annotated[strawberry.ID, strawberry.argument(description="The resolved person.")],
+    consistency_from: Annotated[
+        int | None,
+        strawberry.argument(
+            description="The size of a signed tree head the reader already holds: the report then proves that its own "
+            "head extends it."
+        ),
+    ] = None,
 ) -> SubjectAccessReport:
     info.context["access"].require_audit()
     log: AuditLog = info.context["audit_log"]
-    found: list[AuditEntry] = []
+    rows: list[tuple[int, AuditEvent]] = []
     after = None
     while True:
-        rows = await run_in_threadpool(partial(log.query, person=str(person_id), limit=MAX_PAGE, after_seq=after))
-        found.extend(AuditEntry.of(seq, e) for seq, e in rows)
-        if len(rows) < MAX_PAGE:
+        page = await run_in_threadpool(partial(log.query, person=str(person_id), limit=MAX_PAGE, after_seq=after))
+        rows.extend(page)
+        if len(page) < MAX_PAGE:
             break
-        after = rows[-1][0]
-    return SubjectAccessReport(person_id=person_id, generated_at=dt.datetime.now(dt.UTC), accesses=found)
+        after = page[-1][0]
+    try:
+        report = await run_in_threadpool(
+            partial(build_report, log, str(person_id), rows, consistency_from=consistency_from)
+        )
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    proofs = [access["inclusion_proof"] for access in report["accesses"]]
+    consistency = report.get("consistency")
+    return SubjectAccessReport(
+        person_id=person_id,
+        generated_at=dt.datetime.fromisoformat(report["generated_at"]),
+        accesses=[AuditEntry.of(seq, e, proof) for (seq, e), proof in zip(rows, proofs, strict=True)],
+        head=SignedTreeHead.of(TreeHead.from_json(report["head"])) if report["head"] else None,
+        consistency_proof=consistency["proof"] if consistency else None,
+        document=json.dumps(report, indent=2, sort_keys=True),
+    )

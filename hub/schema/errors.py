@@ -10,6 +10,7 @@
     INTROSPECTION_DISABLED  ``__schema``/``__type`` in production mode    }
     PERSISTED_QUERY_NOT_FOUND   a trusted-document hash that is not listed (``hub.schema.trusted``)
     TRUSTED_DOCUMENT_REQUIRED   a free-form document from a client held to the trusted documents
+    BODY_TOO_LARGE          the request body is over HUB_MAX_BODY (HTTP 413, ``hub.body_limit``)
     AUDIT_UNAVAILABLE       the audit trail could not record the request, so nothing is disclosed (HTTP 503)
     INTERNAL                anything unexpected; the message is generic and the details stay in the server log
 
@@ -40,7 +41,7 @@ def _classified(error: GraphQLError) -> GraphQLError:
         return GraphQLError("audit unavailable", path=error.path, extensions={"code": "AUDIT_UNAVAILABLE"})
     if isinstance(original, BadRequest):
         return GraphQLError(str(original), path=error.path, extensions={"code": "BAD_REQUEST"})
-    if original is None:
+    if original is None or error.path is None:  # no path: the document or its variables, before any resolver ran
         code = limit_code(error) or "GRAPHQL_INVALID"
         return GraphQLError(error.message, nodes=error.nodes, extensions={"code": code})
     log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)

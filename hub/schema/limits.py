@@ -4,27 +4,35 @@
     tokens    the document's lexical tokens and comments, by the parser             QUERY_TOO_LARGE
     depth     nested field levels of the operation run: ``{ hub { version } }``     QUERY_TOO_DEEP
               is 2
-    aliases   aliased fields of the operation run, a fragment counted at each       TOO_MANY_ALIASES
-              place it is spread
+    aliases   aliased fields of the operation run, introspection fields included,  TOO_MANY_ALIASES
+              a fragment counted at each place it is spread
     cost      the objects the operation can return: a field of an object type      QUERY_TOO_COSTLY
               costs 1 for each parent object; a list multiplies what it holds by
               its page argument (``first``, ``last``, ``limit``, ``top``; if not
               given, its default, else 20, the hub's default page), by the number
               of ``_entities`` representations, else by 10; a connection's
               ``edges``/``nodes`` take the page of the field above them; scalars
-              are free
+              are free. Introspection costs the same way, its lists by what the
+              schema holds (``types`` by the number of types, a type's ``fields``
+              by the mean number per type, a field's ``args`` by the mean per
+              field...), so that the estimate of a whole-schema query follows the
+              objects it returns
     (production) ``__schema`` and ``__type``                                        INTROSPECTION_DISABLED
 
 Depth, aliases and cost are measured on the operation that runs, with its variables, in one walk (fragments are
-measured once per page size, so fragment fan-out cannot make the walk itself expensive). Introspection fields are not
-measured: GraphiQL's own schema query is deep, and production refuses introspection outright. Strawberry's
-QueryDepthLimiter and MaxAliasesLimiter are not used: their errors carry no code, and the depth rule raises on a
-spread of an unknown fragment instead of leaving it to validation.
+measured once per page size, so fragment fan-out cannot make the walk itself expensive). Introspection is not held to
+the depth limit (GraphiQL's own schema query nests ``ofType`` nine deep), but it counts against the alias and cost
+limits like any other field: one full GraphiQL introspection costs about a fifth of the default cost limit, so fifty
+aliased copies of ``__schema`` are refused before they run (in development; production refuses introspection
+outright). Strawberry's QueryDepthLimiter and MaxAliasesLimiter are not used: their errors carry no code, and the
+depth rule raises on a spread of an unknown fragment instead of leaving it to validation.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +43,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -43,12 +53,15 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     ValidationRule,
     VariableNode,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
+    is_abstract_type,
     is_list_type,
 )
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension
@@ -68,12 +81,41 @@ class Measure:
     cost: int = 0
 
 
+@functools.lru_cache(maxsize=4)
+def introspection_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], float]:
+    """How long each introspection list is, on average, in this schema: (type, field) -> items."""
+    types = list(schema.type_map.values())
+    with_fields = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
+    fields = [f for t in with_fields for f in t.fields.values()]
+    directives = schema.directives
+
+    def per(total: int, parents: int) -> float:
+        return total / max(parents, 1)
+
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(directives),
+        ("__Type", "fields"): per(len(fields), len(types)),
+        ("__Type", "interfaces"): per(sum(len(t.interfaces) for t in with_fields), len(types)),
+        ("__Type", "possibleTypes"): per(
+            sum(len(schema.get_possible_types(t)) for t in types if is_abstract_type(t)), len(types)
+        ),
+        ("__Type", "enumValues"): per(sum(len(t.values) for t in types if isinstance(t, GraphQLEnumType)), len(types)),
+        ("__Type", "inputFields"): per(
+            sum(len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)), len(types)
+        ),
+        ("__Field", "args"): per(sum(len(f.args) for f in fields), len(fields)),
+        ("__Directive", "args"): per(sum(len(d.args) for d in directives), len(directives)),
+    }
+
+
 class _Walk:
     def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: Any) -> None:
         self.schema, self.fragments = schema, fragments
         self.variables = variables if isinstance(variables, dict) else {}
         self.memo: dict[tuple[str, int | None], Measure] = {}
         self.open: set[str] = set()  # fragments being measured: a cycle (refused by validation) counts nothing
+        self.introspection = introspection_sizes(schema)
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, page: int | None) -> Measure:
         depth = aliases = cost = 0
@@ -105,13 +147,13 @@ class _Walk:
 
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None) -> Measure:
         name = node.name.value
-        if name.startswith("__"):  # introspection and __typename
-            return Measure()
         alias = 1 if node.alias else 0
         fields = parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
-        definition = fields.get(name)
+        definition = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}.get(name) or fields.get(name)
         if definition is None or node.selection_set is None:
-            return Measure(1, alias, 0)
+            return Measure(0 if name.startswith("__") else 1, alias, 0)  # __typename: no level of its own
+        if name.startswith("__") or (parent is not None and parent.name.startswith("__")):
+            return self.introspection_field(node, definition, parent, alias)
         own = self.argument(node, PAGE_ARGUMENTS)
         paged = [definition.args[a].default_value for a in PAGE_ARGUMENTS if a in definition.args]
         if own is None and paged:  # the page the resolver returns when none is asked for
@@ -124,6 +166,18 @@ class _Walk:
             size, page = 1, own
         inner = self.selections(node.selection_set, get_named_type(returned), page)
         return Measure(1 + inner.depth, alias + inner.aliases, size * (1 + inner.cost))
+
+    def introspection_field(
+        self, node: FieldNode, definition: Any, parent: GraphQLNamedType | None, alias: int
+    ) -> Measure:
+        """A field of the schema's description: its lists are as long as the schema makes them; no depth."""
+        returned = get_nullable_type(definition.type)
+        size = 1.0
+        if is_list_type(returned):
+            size = self.introspection.get((parent.name if parent else "", node.name.value), DEFAULT_LIST_SIZE)
+        assert node.selection_set is not None
+        inner = self.selections(node.selection_set, get_named_type(returned), None)
+        return Measure(0, alias + inner.aliases, math.ceil(size * (1 + inner.cost)))
 
     def argument(self, node: FieldNode, names: tuple[str, ...], *, length: bool = False) -> int | None:
         for argument in node.arguments or ():

@@ -16,7 +16,7 @@ import pytest
 
 from graph.store import Graph
 from hub.policy.agreements import AgreementError, parse_agreement
-from tests.e2e.trust_data import NHS, POLICE, PROBATION, SCHOOLS
+from tests.e2e.trust_data import NHS, POLICE, PROBATION, SCHOOLS, join
 from tests.helpers import REPO, run_hub, write_jsonl
 
 ALERTS = """query A($k: [String!]) { alerts(kinds: $k) { id kind personId related records { agency localId }
@@ -114,13 +114,7 @@ def world(data_dir: Path, graph: Graph, tmp_path_factory: pytest.TempPathFactory
         ("perp-crn", "perp"),
         ("adult-contact", "adult"),
     ):
-        graph.write("MATCH (:PersonRecord {local_id: $o})-[:RESOLVED_AS]->(p:Person) DETACH DELETE p", o=lid(other))
-        graph.write(
-            "MATCH (o:PersonRecord {local_id: $other}) MATCH (:PersonRecord {local_id: $police})-[:RESOLVED_AS]->"
-            "(p:Person) CREATE (o)-[:RESOLVED_AS]->(p)",
-            other=lid(other),
-            police=lid(police_name),
-        )
+        join(graph, lid(other), lid(police_name))
     rows = graph.read(
         "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $tag "
         "RETURN r.local_id AS lid, p.person_id AS id",

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import statistics
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +21,7 @@ import httpx
 import pytest
 
 from hub.schema.trusted import sha256
-from tests.helpers import free_port, run_hub, serve_log, start_serve, stop
+from tests.helpers import HUB, free_port, hub_env, run_hub, serve_log, start_serve, stop
 
 LISTED = "query Hub { hub { version } }"
 DEEP = "{ matacNominations(top: 1) { nominations { records { agency } } } }"  # 4 levels
@@ -55,6 +59,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         "HUB_TRUSTED_DOCUMENTS": str(manifest),
         "HUB_TRUSTED_CLIENTS": client["client_id"],
         "HUB_GRAPH_HEAP": "512m",
+        "HUB_AUDIT_SIGNING_KEY": str(audit_key(data_dir)),  # production refuses a key inside the data directory
     }
     port = free_port()
     process = start_serve(data_dir, port, **env)
@@ -91,8 +96,14 @@ def assert_refused(body: dict[str, Any], code: str) -> None:
     assert set(error) <= {"message", "locations", "extensions"}, body  # no path, no data, no stack
 
 
+def audit_key(data_dir: Path) -> Path:
+    return data_dir.parent / f"{data_dir.name}-keys" / "audit-signing.key"
+
+
 def audited(data_dir: Path) -> dict[str, dict[str, Any]]:
-    done = run_hub(data_dir, "audit", "events", "--limit", "100000", "--format", "jsonl")
+    env = hub_env(data_dir, HUB_AUDIT_SIGNING_KEY=str(audit_key(data_dir)))
+    args = [HUB, "audit", "events", "--limit", "100000", "--format", "jsonl"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     events = (json.loads(line) for line in done.stdout.splitlines())
     return {e["trace_id"]: e for e in events}
@@ -163,3 +174,82 @@ def test_trusted_documents_for_a_listed_client(production: Production) -> None:
     for trace, code in ((free, "TRUSTED_DOCUMENT_REQUIRED"), (unknown, "PERSISTED_QUERY_NOT_FOUND")):
         assert events[trace]["client"] == production.client_id
         assert f"error: {code}" in events[trace]["reasons"]
+
+
+TYPOS = [  # (document, variables, the name a suggestion would give away)
+    ("{ peple { totalCount } }", None, "people"),
+    ("{ people(fist: 5) { totalCount } }", None, "first"),
+    ("{ incidents(orderBy: OCCURED_AT_DESC) { totalCount } }", None, "OCCURRED_AT"),
+    ("{ hub { versio } }", None, "version"),
+    ("{ ... on Qury { hub { version } } }", None, "'Query'"),
+    ("query Q($f: PeopleFilte) { people(filter: $f) { totalCount } }", None, "PeopleFilter"),
+    ("{ hub }", None, "hub {"),
+]  # variables that do not coerce make suggestions too: tests/unit/test_limits.py (they are INTERNAL errors today)
+
+
+def test_no_suggestions_in_production(production: Production, server: str) -> None:
+    suggested = 0
+    for document, variables, name in TYPOS:
+        _, development = post(server, {"query": document, "variables": variables})
+        suggested += any("Did you mean" in e["message"] for e in development["errors"])
+        _, body = post(production.base, {"query": document, "variables": variables})
+        assert body.get("data") is None and body["errors"], body
+        for error in body["errors"]:
+            assert "Did you mean" not in error["message"] and name not in error["message"], (document, error)
+    assert suggested >= 7, "development mode keeps its suggestions, for GraphiQL"
+
+
+def test_a_variable_of_the_wrong_shape_is_graphql_invalid_not_internal(server: str) -> None:
+    document = "query Q($f: PeopleFilter) { people(filter: $f) { totalCount } }"
+    for variables in ({"f": {"familyNam": "x"}}, {"f": {"agency": 7}}, {"f": "not an object"}):
+        _, body = post(server, {"query": document, "variables": variables})
+        assert body.get("data") is None and body["errors"], body
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_INVALID"}, body
+
+
+def test_introspection_counts_against_cost(server: str) -> None:
+    from tests.unit.test_limits import full_introspection
+
+    _, body = post(server, {"query": full_introspection()})  # what GraphiQL asks on opening: runs
+    assert "errors" not in body and len(body["data"]["__schema"]["types"]) > 50
+    started = time.perf_counter()
+    _, body = post(server, {"query": full_introspection(50)})
+    assert_refused(body, "TOO_MANY_ALIASES")
+    _, body = post(server, {"query": full_introspection(15)})
+    assert_refused(body, "QUERY_TOO_COSTLY")
+    assert time.perf_counter() - started < 2, "refused before they run"
+
+
+def test_healthz_stays_responsive_while_graphql_works(server: str) -> None:
+    """Nine copies of the schema's description (admitted: under the cost limit) take a good part of a second to put
+    together; /healthz is answered meanwhile, not after them (the operations run off the server's event loop)."""
+    from tests.unit.test_limits import full_introspection
+
+    heavy = {"query": full_introspection(9)}
+    durations: list[float] = []
+    done = threading.Event()
+
+    def work() -> None:
+        with httpx.Client(timeout=60) as client:
+            for _ in range(3):
+                started = time.perf_counter()
+                assert client.post(f"{server}/graphql", json=heavy).status_code == 200
+                durations.append(time.perf_counter() - started)
+        done.set()
+
+    healthz: list[float] = []
+    with httpx.Client(timeout=60) as client:
+        client.get(f"{server}/healthz")
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        while not done.is_set():
+            started = time.perf_counter()
+            assert client.get(f"{server}/healthz").status_code == 200
+            healthz.append(time.perf_counter() - started)
+            time.sleep(0.01)
+        for worker in workers:
+            worker.join()
+    assert len(healthz) > 10
+    # generous, the machine is shared: a stalled loop would hold /healthz for as long as a whole heavy request
+    assert statistics.median(healthz) < 0.1 and max(healthz) < 0.5 * statistics.median(durations), (healthz, durations)

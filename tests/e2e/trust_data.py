@@ -35,6 +35,17 @@ def _ago(days: int) -> str:
     return (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def join(graph: Graph, other: str, police: str) -> None:
+    """What identity resolution would do: the record ``other`` (a local id) joins the person of record ``police``."""
+    graph.write("MATCH (:PersonRecord {local_id: $o})-[:RESOLVED_AS]->(p:Person) DETACH DELETE p", o=other)
+    graph.write(
+        "MATCH (o:PersonRecord {local_id: $other}) MATCH (:PersonRecord {local_id: $police})-[:RESOLVED_AS]->"
+        "(p:Person) CREATE (o)-[:RESOLVED_AS]->(p)",
+        other=other,
+        police=police,
+    )
+
+
 def build(graph: Graph, data_dir: Path, tmp: Path) -> Household:
     tag = "TM" + uuid.uuid4().hex[:6].upper()
 
@@ -124,13 +135,7 @@ def build(graph: Graph, data_dir: Path, tmp: Path) -> Household:
         assert done.returncode == 0, done.stderr
     # what identity resolution would do: each other agency's record joins the police record's person
     for other, police_name in (("amy-nhs", "amy"), ("kai-pupil", "kai"), ("dale-crn", "dale")):
-        graph.write("MATCH (:PersonRecord {local_id: $o})-[:RESOLVED_AS]->(p:Person) DETACH DELETE p", o=lid(other))
-        graph.write(
-            "MATCH (o:PersonRecord {local_id: $other}) MATCH (:PersonRecord {local_id: $police})-[:RESOLVED_AS]->"
-            "(p:Person) CREATE (o)-[:RESOLVED_AS]->(p)",
-            other=lid(other),
-            police=lid(police_name),
-        )
+        join(graph, lid(other), lid(police_name))
     rows = graph.read(
         "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.agency = $police AND r.local_id STARTS WITH $tag "
         "RETURN r.local_id AS lid, p.person_id AS id",

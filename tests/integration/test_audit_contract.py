@@ -18,8 +18,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from hub.audit import AuditEvent, AuditLog, AuditUnavailable, open_trail
+from hub.audit import AuditEvent, AuditLog, AuditUnavailable, merkle, open_trail
+from hub.audit.heads import load_heads
+from hub.audit.witness import DirectoryWitness, Publisher
+from tests.unit.test_audit_merkle import ref_mth, ref_path, ref_proof
 
 T0 = dt.datetime(2025, 1, 1, 9, 0, tzinfo=dt.UTC)
 REFUSED = (sqlite3.IntegrityError, psycopg.errors.RaiseException)  # what each database raises from its triggers
@@ -243,3 +248,88 @@ def test_appends_from_threads_and_from_two_logs_keep_one_chain(log: AuditLog, st
     positions = [seq for seq, _ in log.query(limit=1000)]
     assert positions == list(range(1, 4 * 49 + 1))  # distinct, with no gaps
     assert [len(log.query(subject=f"thread-{t}", limit=1000)) for t in range(4)] == [49] * 4
+
+
+def _bodies(n: int, start: int = 1) -> list[bytes]:
+    return [event(i).to_json().encode() for i in range(start, start + n)]
+
+
+def test_every_append_signs_a_tree_head_over_the_events_merkle_root(log: AuditLog) -> None:
+    assert log.tree_head() is None
+    appended = 0
+    for batch in (1, 2, 3, 1, 7, 4):  # uneven batches, as the group-commit writer makes them
+        log.append([event(i) for i in range(appended + 1, appended + batch + 1)])
+        appended += batch
+        head = log.tree_head()
+        assert head is not None
+        assert (head.size, head.root) == (appended, ref_mth(_bodies(appended)))
+        assert head.key_id == log.public_key.key_id and log.public_key.verify_head(head)
+    assert log.verify().ok
+
+
+def test_proofs_from_the_store_match_a_naive_tree_for_every_size_and_pair(log: AuditLog) -> None:
+    n = 70
+    for start in range(1, n + 1, 9):
+        log.append([event(i) for i in range(start, min(n, start + 8) + 1)])
+    bodies = _bodies(n)
+    for size in range(1, n + 1):
+        for position in range(1, size + 1):
+            assert log.inclusion_proof(position, size) == ref_path(position - 1, bodies[:size]), (position, size)
+        for old in range(0, size + 1):
+            assert log.consistency_proof(old, size) == ref_proof(old, bodies[:size]), (old, size)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_proofs_verify_against_the_heads_the_store_signed(store: Store, data: st.DataObject) -> None:
+    # one trail grows across examples: each draws batches to append, then two of the heads it saw and a position
+    with store.open() as log:
+        current = log.tree_head()
+        heads = [(0, merkle.EMPTY_ROOT)] if current is None else [(current.size, current.root)]
+        size = heads[0][0]
+        batches = data.draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
+        for batch in batches:
+            log.append([event(size + i) for i in range(1, batch + 1)])
+            size += batch
+            head = log.tree_head()
+            assert head is not None and head.size == size
+            heads.append((size, head.root))
+        j = data.draw(st.integers(1, len(batches)))
+        i = data.draw(st.integers(0, j))
+        (old, old_root), (new, new_root) = heads[i], heads[j]
+        proof = log.consistency_proof(old, new)
+        assert merkle.verify_consistency(old, new, old_root, new_root, proof)
+        if old < new:
+            assert not merkle.verify_consistency(old, new, new_root, new_root, proof)
+        position = 1 + data.draw(st.integers(0, 2**20)) % new
+        body = log.query(after_seq=position - 1, limit=1)[0][1].to_json().encode()
+        path = log.inclusion_proof(position, new)
+        assert merkle.verify_inclusion(merkle.leaf_hash(body), position - 1, new, path, new_root)
+        assert not merkle.verify_inclusion(merkle.leaf_hash(body + b" "), position - 1, new, path, new_root)
+
+
+def test_a_trail_written_before_the_tree_gets_it_on_open_and_verifies(log: AuditLog, store: Store) -> None:
+    filled(log, 9)
+    log.close()
+    for table in ("tree_nodes", "tree_head"):  # what a trail written by an older hub looks like
+        store.execute(f"DROP TABLE {table}")
+    with store.open() as upgraded:
+        head = upgraded.tree_head()
+        assert head is not None and (head.size, head.root) == (9, ref_mth(_bodies(9)))
+        assert upgraded.append([event(10)]) == [10]
+        assert upgraded.verify().ok
+        assert upgraded.inclusion_proof(3, 10) == ref_path(2, _bodies(10))
+
+
+def test_each_new_head_reaches_a_directory_witness(store: Store, tmp_path: Path) -> None:
+    witness = tmp_path / "witness"
+    log = open_trail(store.location, store.key, publisher=Publisher(DirectoryWitness(witness)))
+    filled(log, 3)
+    log.append([event(4)])
+    last = log.tree_head()
+    log.close()  # publishes what is left
+    heads = load_heads(witness)
+    assert [head.size for _, head in heads] == [3, 4]
+    assert heads[-1][1] == last
+    with store.open() as reopened:
+        assert reopened.verify(heads).ok

@@ -210,7 +210,7 @@ def test_a_hub_role_that_may_only_insert_uses_the_owners_schema(
             f"CREATE ROLE {role} LOGIN",
             f"GRANT USAGE ON SCHEMA {schema} TO {role}",
             f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
-            f"GRANT UPDATE ON head TO {role}",
+            f"GRANT UPDATE ON head, tree_head TO {role}",
         ):
             db.execute(grant.encode())
     hub_conninfo = make_conninfo(url, user=role)
@@ -235,3 +235,41 @@ def test_hub_audit_verify_reads_the_postgresql_trail(log: PostgresAuditLog, url:
     done = hub_verify()
     assert done.returncode == 1, done.stderr
     assert done.stdout == "audit trail TAMPERED at position 7: event hash does not match its content\n"
+
+
+def _rewrite_with_the_key(url: str, key_path: Path, events: list[Any]) -> None:
+    with superuser(url) as db:  # the tables' owner empties them, then the hub's own code writes them again
+        for table in ("events", "event_persons", "checkpoints", "head", "tree_nodes", "tree_head"):
+            db.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL".encode())
+        db.execute("TRUNCATE events, event_persons, checkpoints, head, tree_nodes, tree_head")
+    with PostgresAuditLog(url, SigningKey.load_or_create(key_path), checkpoint_every=4) as rewriter:
+        rewriter.append(events)
+        assert rewriter.verify().ok  # every signature checks
+
+
+@pytest.mark.parametrize(
+    ("events", "reason"),
+    [
+        ([event(i, justification="nothing") if i == 5 else event(i) for i in range(1, 11)], "do not hash to the root"),
+        ([event(i) for i in range(1, 9)], "the trail holds 8 events, but the checkpoint"),
+        ([], "the trail is empty, but the checkpoint"),
+    ],
+    ids=["re-signed rewrite", "rollback", "wipe"],
+)
+def test_what_only_a_head_kept_elsewhere_can_catch(
+    log: PostgresAuditLog, url: str, key_path: Path, tmp_path: Path, events: list[Any], reason: str
+) -> None:
+    filled(log)
+    head = log.tree_head()
+    assert head is not None and head.size == 10
+    checkpoint = tmp_path / "checkpoint.json"
+    checkpoint.write_text(head.dumps())
+    _rewrite_with_the_key(url, key_path, events)
+    result = log.verify([("kept", head)])
+    assert not result.ok and reason in str(result.reason)
+    env = hub_env(tmp_path, HUB_AUDIT_URL=url, HUB_AUDIT_SIGNING_KEY=str(key_path))
+    done = subprocess.run(
+        [HUB, "audit", "verify", "--checkpoint", str(checkpoint)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert reason in done.stdout and "TAMPERED" in done.stdout

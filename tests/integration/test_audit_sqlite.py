@@ -18,7 +18,7 @@ import pytest
 from hub.audit import AuditEvent, AuditUnavailable, SqliteAuditLog, open_audit_log
 from hub.audit.chain import link_hash
 from hub.audit.signing import SigningKey
-from tests.helpers import REPO, run_hub
+from tests.helpers import HUB, REPO, hub_env, run_hub
 
 T0 = dt.datetime(2025, 1, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -326,3 +326,63 @@ def test_hub_audit_verify_exits_2_when_there_is_no_trail_to_open(tmp_path: Path)
     done = _hub_verify(tmp_path)
     assert done.returncode == 2
     assert "cannot verify the audit trail" in done.stderr
+
+
+def test_an_append_whose_tree_update_fails_is_refused_whole(log: SqliteAuditLog, tmp_path: Path) -> None:
+    filled(log, 3)
+    with raw(tmp_path) as other:  # the Merkle tree's part of the append fails inside the database
+        other.execute("CREATE TRIGGER boom BEFORE INSERT ON tree_head BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(AuditUnavailable, match="audit write failed"):
+        log.append([event(4)])
+    assert [seq for seq, _ in log.query()] == [1, 2, 3]  # no event without its tree
+    with raw(tmp_path) as other:
+        other.execute("DROP TRIGGER boom")
+    assert log.append([event(4)]) == [4]
+    assert log.verify().ok
+
+
+def test_a_damaged_tree_fails_closed_and_verify_names_it(log: SqliteAuditLog, tmp_path: Path) -> None:
+    filled(log, 6)  # the frontier of 6 events: the nodes (4, 2) and (6, 1)
+    with raw(tmp_path) as db:
+        db.execute("DROP TRIGGER tree_nodes_no_delete")
+        db.execute("DELETE FROM tree_nodes WHERE size = 6 AND level = 1")
+    with pytest.raises(AuditUnavailable, match="Merkle tree is damaged"):
+        log.append([event(7)])
+    result = log.verify()
+    assert (result.ok, result.first_bad, result.reason) == (
+        False,
+        6,
+        "the stored Merkle tree does not match the events",
+    )
+
+
+def test_hub_serve_refuses_to_start_in_production_with_the_signing_key_in_the_data_dir(tmp_path: Path) -> None:
+    env = hub_env(tmp_path / "data", HUB_MODE="production")
+    done = subprocess.run([HUB, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("hub: HUB_AUDIT_SIGNING_KEY must name a key outside HUB_DATA_DIR in production")
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "data").exists()  # refused before anything was created
+
+
+def test_a_trail_from_before_the_tree_is_named_by_verify_until_a_writer_builds_it(tmp_path: Path) -> None:
+    db, key = paths(tmp_path)
+    filled(open_audit_log(db, key), 5).close()
+    with raw(tmp_path) as other:  # what a trail written by an older hub looks like
+        other.execute("DROP TABLE tree_nodes")
+        other.execute("DROP TABLE tree_head")
+    with open_audit_log(db, key, create=False) as verifier:
+        result = verifier.verify()
+        assert (result.ok, result.first_bad) == (False, 1)
+        assert str(result.reason).startswith("the Merkle tree and its signed head are missing")
+        assert verifier.tree_head() is None  # verifying built nothing
+    with open_audit_log(db, key) as writer:
+        assert writer.verify().ok and writer.tree_head() is not None
+
+
+def test_tree_node_reads_are_primary_key_searches(log: SqliteAuditLog, tmp_path: Path) -> None:
+    from hub.audit.sqlite import _NODE
+
+    with raw(tmp_path) as db:  # O(log n) rows an append or a proof: never a scan of the tree
+        plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {_NODE}", (4, 2)))
+    assert "USING PRIMARY KEY" in plan and "SCAN" not in plan

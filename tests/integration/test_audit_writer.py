@@ -185,3 +185,17 @@ def test_a_dead_writer_fails_pending_and_later_submissions(tmp_path: Path) -> No
 def test_submit_before_start_is_refused(log: SqliteAuditLog) -> None:
     with pytest.raises(AuditUnavailable):
         AuditWriter(log).submit(event(0))
+
+
+def test_a_batch_whose_merkle_tree_cannot_be_written_fails_closed(tmp_path: Path, log: SqliteAuditLog) -> None:
+    with AuditWriter(log) as writer:
+        assert writer.record_sync(event(1)) == 1
+        with contextlib.closing(sqlite3.connect(paths(tmp_path)[0], isolation_level=None)) as other:
+            other.execute("CREATE TRIGGER full BEFORE INSERT ON tree_nodes BEGIN SELECT RAISE(ABORT, 'full'); END")
+            with pytest.raises(AuditUnavailable):  # the caller refuses its response
+                writer.record_sync(event(2), timeout=WAIT)
+            other.execute("DROP TRIGGER full")
+        assert writer.record_sync(event(3), timeout=WAIT) == 2
+    assert [e for _, e in log.query()] == [event(1), event(3)]
+    head = log.tree_head()
+    assert head is not None and head.size == 2 and log.verify().ok

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from hub.auth.clients import ClientRegistry, clients_path
+from hub.auth.guard import ClientGuard
 from hub.auth.http import PRINCIPAL, BearerAuth
 from hub.auth.issuer import EmbeddedIssuer, signing_key_path
 from hub.auth.jwt import JwtIdentityProvider
@@ -30,7 +31,8 @@ def _app(tmp_path: Path) -> tuple[Starlette, EmbeddedIssuer, list[Scope]]:
 
     app = Starlette(routes=[Route("/gated", BearerAuth(inner), methods=["POST"])])
     provider = JwtIdentityProvider([issuer.trusted()], audience="hub")
-    app.state.auth = AuthServices(provider=provider, issuer=issuer, clients=ClientRegistry(clients_path(tmp_path)))
+    clients = ClientRegistry(clients_path(tmp_path))
+    app.state.auth = AuthServices(provider=provider, issuer=issuer, clients=clients, guard=ClientGuard(clients))
     return app, issuer, reached
 
 

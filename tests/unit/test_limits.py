@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from graphql import parse
+from graphql import get_introspection_query, graphql_sync, parse
 from strawberry.http import GraphQLRequestData
 
 from hub.api import build_schema
+from hub.graphql_http import without_suggestions
 from hub.schema.limits import Measure, measure
 from hub.schema.trusted import TrustedDocuments, UntrustedDocument, sha256
 from hub.settings import QueryLimits, Settings, SettingsError
@@ -21,10 +22,49 @@ def measured(document: str, variables: dict | None = None) -> Measure:
     return measure(SCHEMA, parse(document), None, variables)
 
 
-def test_depth_counts_field_levels_and_ignores_introspection() -> None:
+def test_depth_counts_field_levels_but_not_introspection() -> None:
     assert measured("{ hub { version } }").depth == 2
     assert measured('{ person(id: "x") { records { agency } } }').depth == 3
-    assert measured("{ __schema { types { fields { type { ofType { name } } } } } }") == Measure()
+    assert measured("{ __schema { types { fields { type { ofType { name } } } } } }").depth == 0
+
+
+def full_introspection(copies: int = 1) -> str:
+    """GraphiQL's schema query (every option on), its `__schema` selection asked for under `copies` aliases."""
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    if copies == 1:
+        return query
+    head, fragments = query.split("fragment FullType", 1)
+    selection = head[head.index("__schema {") + len("__schema {") : head.rindex("}", 0, head.rindex("}"))]
+    aliased = " ".join(f"s{i}: __schema {{ ...Schema }}" for i in range(copies))
+    return f"query Copies {{ {aliased} }} fragment Schema on __Schema {{ {selection} }} fragment FullType{fragments}"
+
+
+def test_introspection_counts_against_cost() -> None:
+    limits = QueryLimits()
+    one = measured(full_introspection())
+    objects = _objects(graphql_sync(SCHEMA, full_introspection()).data)
+    assert one.depth == 0 and objects < one.cost < limits.cost / 4  # about the objects returned, admitted
+    fifty = measured(full_introspection(50))
+    assert fifty.aliases == 50 > limits.aliases and fifty.cost > 40 * one.cost
+    fifteen = measured(full_introspection(15))
+    assert fifteen.aliases <= limits.aliases and fifteen.cost > limits.cost
+    # the lists of the schema's description are as long as the schema makes them
+    assert measured("{ __schema { types { name } } }").cost == 1 + len(SCHEMA.type_map)
+    assert measured("{ a: __typename b: __typename }") == Measure(0, 2, 0)
+
+
+def _objects(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_objects(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_objects(v) for v in value)
+    return 0
 
 
 def test_aliases_count_each_place_a_fragment_is_spread() -> None:
@@ -95,3 +135,32 @@ def test_trusted_documents_resolve_a_hash_and_refuse_free_form(tmp_path: Path) -
     manifest.write_text(json.dumps({"0" * 64: listed}))  # an id that is not the body's hash
     with pytest.raises(SettingsError, match="sha256"):
         TrustedDocuments.load(manifest)
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        (
+            "Cannot query field 'peple' on type 'Query'. Did you mean 'people'?",
+            "Cannot query field 'peple' on type 'Query'.",
+        ),
+        (
+            "Value 'X' does not exist in 'IncidentOrder' enum. Did you mean the enum value 'OCCURRED_AT_DESC' or"
+            " 'OCCURRED_AT_ASC'?",
+            "Value 'X' does not exist in 'IncidentOrder' enum.",
+        ),
+        (
+            "Variable '$f' got invalid value {'familyNam': 'x'}; Field 'familyNam' is not defined by type"
+            " 'PeopleFilter'. Did you mean 'familyName'?",
+            "Variable '$f' got invalid value {'familyNam': 'x'}; Field 'familyNam' is not defined by type"
+            " 'PeopleFilter'.",
+        ),
+        (
+            "Fragment cannot be spread here. Did you mean to use an inline fragment on 'Person'?",
+            "Fragment cannot be spread here.",
+        ),
+        ("Syntax Error: Expected Name, found <EOF>.", "Syntax Error: Expected Name, found <EOF>."),
+    ],
+)
+def test_suggestions_are_cut_from_messages(message: str, kept: str) -> None:
+    assert without_suggestions(message) == kept
