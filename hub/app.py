@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 
 from graph.store import Graph, open_graph
 from hub.access import access_for
+from hub.api import build_schema
 from hub.audit import AuditUnavailable, AuditWriter, open_settings_trail
 from hub.audit.requests import AUDITED, AuditRefusals, event_for, safe_text
 from hub.auth.http import MAX_FORM, PRINCIPAL, BearerAuth, jwks_endpoint, token_endpoint
@@ -34,7 +35,6 @@ from hub.auth.services import build_auth
 from hub.body_limit import BodyLimit
 from hub.graphql_http import StrictRequests
 from hub.policy.reload import LivePolicy
-from hub.schema import build_schema
 from hub.schema.trusted import TrustedDocuments, admit, load_trusted
 from hub.settings import Settings
 from hub.submissions_http import submissions_endpoint
@@ -70,7 +70,9 @@ class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requ
             # a name that cannot be encoded would break the error response that echoes it: it matches nothing anyway
             data = kwargs["request_data"] = dataclasses.replace(data, operation_name=safe_text(data.operation_name))
         kwargs["context"]["request_data"] = data  # for the audit event's operation and hash
-        admitted = admit(self.trusted, data, kwargs["context"]["access"])
+        access = kwargs["context"]["access"]
+        client_id = access.principal.client_id if access.principal else None
+        admitted = admit(self.trusted, data, client_id, access.refusals)
         if isinstance(admitted, ExecutionResult):
             return admitted  # refused before GraphQL runs; the audit event carries the code
         kwargs["context"]["request_data"] = kwargs["request_data"] = admitted

@@ -9,6 +9,8 @@ import datetime as dt
 from graph.analytics.alerts import Acknowledgement, Alert, acknowledge, acknowledged, compute_alerts
 from graph.store import Graph
 from hub.access.context import Access, BadRequest, Forbidden
+from hub.audit import AuditEvent
+from hub.audit.requests import trace_id
 
 
 def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tuple[Alert, Acknowledgement | None]]:
@@ -29,6 +31,25 @@ def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tu
         for other in alert.related:
             access.saw(other)
     return [(a, acks.get(a.id)) for a in found]
+
+
+def acknowledgement_event(access: Access, alert_id: str, traceparent: str | None) -> AuditEvent | None:
+    """The audit event to make durable before an acknowledgement takes effect (no trail, no change); none without a
+    principal, whom ``acknowledge_alert`` refuses anyway."""
+    principal = access.principal
+    if principal is None:
+        return None
+    return AuditEvent(
+        at=dt.datetime.now(dt.UTC),
+        subject=principal.subject,
+        agency=principal.agency,
+        client=principal.client_id,
+        roles=tuple(sorted(principal.roles)),
+        purpose=access.purpose,
+        decision="allow",
+        reasons=(f"acknowledgement of alert {alert_id} requested",),
+        trace_id=trace_id(traceparent),
+    )
 
 
 def acknowledge_alert(access: Access, graph: Graph, alert_id: str, note: str) -> bool:

@@ -22,8 +22,9 @@ from typing import Any
 
 from graph import submissions as store
 from graph.store import Graph
+from graph.submissions import SubmissionState
 from hub.access.context import Access, BadRequest
-from hub.access.submissions import Receipt, allowed_types, check_size, digest, note, replay, write_batch
+from hub.access.submissions import Receipt, allowed_types, check_size, digest, note, replay, submit, write_batch
 from hub.policy import Decider
 
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -32,9 +33,27 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
+def submit_records(
+    access: Access,
+    graph: Graph,
+    decider: Decider,
+    records: list[Any],
+    submission: str | None,
+    offset: int | None,
+    work_dir: Path,
+    today: dt.date,
+) -> Receipt:
+    """``submitRecords``: the records of one call, or a batch of an open submission (which an offset needs)."""
+    if submission is None:
+        if offset not in (None, 0):
+            raise BadRequest("an offset places a batch in a submission: name the submission")
+        return submit(access, graph, decider, records, work_dir, today)
+    return submit_batch(access, graph, decider, submission, offset, records, work_dir, today)
+
+
 def open_submission(
     access: Access, graph: Graph, decider: Decider, name: str | None, today: dt.date
-) -> store.SubmissionState:
+) -> SubmissionState:
     allowed_types(access, decider, today)
     agency = access.principal.agency  # type: ignore[union-attr]  # allowed_types refused anonymous callers
     if name is not None and (len(name) > 200 or not name.isprintable()):  # no NULs, no lone surrogates
@@ -82,7 +101,7 @@ def submit_batch(
 
 def close_submission(
     access: Access, graph: Graph, decider: Decider, submission: str, total: int | None, today: dt.date
-) -> store.SubmissionState:
+) -> SubmissionState:
     allowed_types(access, decider, today)
     agency = access.principal.agency  # type: ignore[union-attr]
     with _lock(submission):
@@ -98,9 +117,7 @@ def close_submission(
     return state
 
 
-def status(
-    access: Access, graph: Graph, decider: Decider, submission: str, today: dt.date
-) -> store.SubmissionState | None:
+def status(access: Access, graph: Graph, decider: Decider, submission: str, today: dt.date) -> SubmissionState | None:
     allowed_types(access, decider, today)
     access.notes.append("submission status read")
     try:
@@ -109,14 +126,14 @@ def status(
         return None
 
 
-def _own(graph: Graph, submission: str, agency: str) -> store.SubmissionState:
+def _own(graph: Graph, submission: str, agency: str) -> SubmissionState:
     state = store.find(graph, submission) if _ID.fullmatch(submission) else None
     if state is None or state.agency != agency:
         raise BadRequest("no such submission for this agency")
     return state
 
 
-def _gaps(state: store.SubmissionState, total: int) -> list[str]:
+def _gaps(state: SubmissionState, total: int) -> list[str]:
     """The ranges of [0, total) that no batch covered (batches never overlap: ``submit_batch`` refuses that)."""
     if total < 0:
         raise BadRequest("the total is a number of records, 0 or more")

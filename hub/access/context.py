@@ -10,23 +10,13 @@ from dataclasses import dataclass, field
 from graph.model import RECORD_TYPES
 from graph.scope import Scope
 from hub.auth.principal import Principal
+from hub.exceptions import BadRequest as BadRequest  # re-exported: hub.access raises it from here
+from hub.exceptions import Forbidden
 from hub.policy import Asker, Decider, Grant
 
 PURPOSE_HEADER = "x-purpose"
 JUSTIFICATION_HEADER = "x-justification"
 _MAX_HEADER = 200
-
-
-class Forbidden(Exception):
-    """The request's grant does not cover what was asked; the reasons say why in words (never about a record)."""
-
-    def __init__(self, reasons: tuple[str, ...]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
-
-
-class BadRequest(Exception):
-    """The request asks for something malformed; the message is safe to show (it names no data)."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from hub.schema.contract import CONTRACT, check, current_sdl
+from hub.contract import CONTRACT, check, current_sdl
 
 
 @click.group("schema")

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
-import strawberry
 from strawberry.types import Info
 
-from graph.model import RECORD_TYPES
-
-
-@strawberry.federation.type(
-    shareable=True, description="The hub itself: version, graph engine, the record types it accepts."
-)
-class HubInfo:
-    version: str = strawberry.field(description="The hub's software version.")
-    graph_engine: str = strawberry.field(description="The graph it runs on: `arcadedb` (embedded) or `neo4j`.")
-    record_types: list[str] = strawberry.field(description="The partner record types it accepts.")
+from hub.access import meta
+from hub.schema.meta import HubInfo
 
 
 def hub_info(info: Info) -> HubInfo:
-    return HubInfo(
-        version=version("da-hub"),
-        graph_engine=info.context["graph"].engine,
-        record_types=list(RECORD_TYPES),
-    )
+    about = meta.about(info.context["graph"])
+    return HubInfo(version=about.version, graph_engine=about.graph_engine, record_types=list(about.record_types))

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
-from strawberry.types import Info
-
-from hub import agencies
-from hub.agencies import AgencyInfo
 
 
 @strawberry.enum(description="What kind of organisation an agency is.")
@@ -48,40 +41,3 @@ class Agency:
     contributes: list[str] = strawberry.field(
         description="The record types those agreements let it submit (`person`, `incident`...)."
     )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: strawberry.ID) -> Agency | None:
-        found = (await _directory(info)).get(str(code))
-        return _agency(found) if found is not None else None
-
-
-def _agency(a: AgencyInfo) -> Agency:
-    return Agency(
-        code=strawberry.ID(a.code),
-        name=a.name,
-        sector=AgencySector(a.sector) if a.sector else None,
-        first_submission_at=a.first_submission_at,
-        agreements=list(a.agreements),
-        contributes=list(a.contributes),
-    )
-
-
-async def _directory(info: Info) -> dict[str, AgencyInfo]:
-    """The directory, read once per request however many fields or entities ask for it."""
-    context: dict[str, Any] = info.context
-    task = context.get("agency_directory")
-    if task is None:
-        graph, decider, today = context["graph"], context["decider"], context["access"].grant.today
-        work = run_in_threadpool(agencies.directory, graph, decider.agreements, today)
-        task = context["agency_directory"] = asyncio.ensure_future(work)
-    return await task
-
-
-async def agency_list(info: Info) -> list[Agency]:
-    return [_agency(a) for a in (await _directory(info)).values()]
-
-
-async def agency_by_code(
-    info: Info, code: Annotated[strawberry.ID, strawberry.argument(description="The agency's code.")]
-) -> Agency | None:
-    return await Agency.resolve_reference(info, code)

@@ -15,10 +15,10 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from hub.access.context import BadRequest
 from hub.audit import AuditEvent, AuditLog
 from hub.audit.heads import TreeHead
 from hub.audit.reports import build_report
+from hub.exceptions import BadRequest
 
 MAX_PAGE = 500
 

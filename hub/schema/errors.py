@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from hub.access.context import BadRequest, Forbidden
 from hub.audit import AuditUnavailable
+from hub.exceptions import BadRequest, Forbidden
 from hub.schema.limits import limit_code
 
 log = logging.getLogger("hub.graphql")

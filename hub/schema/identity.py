@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
-from strawberry.types import Info
-
-from hub.access import identity
 
 
 @strawberry.input(description="One agency's record of a person.")
@@ -31,24 +26,3 @@ class IdentityDecisionReceipt:
     decision: IdentityDecisionKind = strawberry.field(description="What was decided.")
     records: list[str] = strawberry.field(description="The two records' keys (`agency:localId`).")
     at: dt.datetime = strawberry.field(description="When it was recorded.")
-
-
-async def decide_identity(
-    info: Info,
-    a: Annotated[RecordInput, strawberry.argument(description="One person record.")],
-    b: Annotated[RecordInput, strawberry.argument(description="The other person record.")],
-    decision: Annotated[IdentityDecisionKind, strawberry.argument(description="Confirm or split the link.")],
-    reason: Annotated[str, strawberry.argument(description="Why, for the audit trail.")],
-) -> IdentityDecisionReceipt:
-    made = await run_in_threadpool(
-        identity.decide,
-        info.context["access"],
-        info.context["graph"],
-        (a.agency, a.local_id),
-        (b.agency, b.local_id),
-        "confirm" if decision is IdentityDecisionKind.CONFIRM else "split",
-        reason,
-    )
-    return IdentityDecisionReceipt(
-        id=strawberry.ID(made.id), decision=IdentityDecisionKind(made.decision), records=[made.a, made.b], at=made.at
-    )

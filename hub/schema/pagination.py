@@ -1,8 +1,8 @@
 """Relay-style connections: ``edges { cursor node }``, ``pageInfo { hasNextPage endCursor }`` and ``totalCount``.
 
-Pages are at most ``MAX_PAGE`` long (a larger ``first`` is a BAD_REQUEST, never silently cut); cursors are opaque.
-``totalCount`` counts only what the caller may see, with the same scope and filters as the page, and costs one more
-graph read only when it is asked for.
+Pages are at most ``hub.access.pages.MAX_PAGE`` long (a larger ``first`` is a BAD_REQUEST, never silently cut);
+cursors are opaque. ``totalCount`` counts only what the caller may see, with the same scope and filters as the page,
+and costs one more graph read only when it is asked for.
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from hub.access.pages import DEFAULT_PAGE, MAX_PAGE, Page
-
 T = TypeVar("T")
-N = TypeVar("N")
-
-FIRST = (
-    f"How many to return: 1 to {MAX_PAGE}, default {DEFAULT_PAGE}. A larger value is refused (BAD_REQUEST), never cut."
-)
-AFTER = "Start after this cursor: a previous page's `pageInfo.endCursor`, unchanged."
 
 
 @strawberry.type(description="Where a page ends, and whether another follows.")
@@ -41,7 +33,7 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page, in the listing's order.")
     page_info: PageInfo = strawberry.field(description="Where this page ends, and whether another follows.")
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
+    count: strawberry.Private[Callable[[], Awaitable[int]]]  # the listing's resolver supplies it
 
     @strawberry.field(
         description="How many items the whole listing holds over all its pages: only what the caller may see, "
@@ -49,11 +41,3 @@ class Connection(Generic[T]):
     )
     async def total_count(self) -> int:
         return await self.count()
-
-
-def connection(page: Page[N], node: Callable[[N], T], count: Callable[[], Awaitable[int]]) -> Connection[T]:
-    return Connection(
-        edges=[Edge(cursor=cursor, node=node(item)) for cursor, item in page.items],
-        page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
-        count=count,
-    )

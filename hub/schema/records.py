@@ -1,20 +1,15 @@
 """Record types as the caller may see them. Every personal field is nullable: null when the agreement does not share
 it with this caller for this purpose, or masks it away. The exception is an incident's id (its agency and local id, its
-federation key): an incident is shown with it or not at all. Resolvers here are wiring; the rules live in
-``hub.access``."""
+federation key): an incident is shown with it or not at all. Types only: ``hub.resolvers.records`` builds them from
+what ``hub.access`` lets through."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
-from hub.access.views import RecordView
-from hub.schema.loaders import loaders
-
-if TYPE_CHECKING:
-    from hub.schema.people import Participant
 
 
 @strawberry.interface(description="A record some agency submitted: where it came from, and its own reference.")
@@ -56,6 +51,23 @@ class PersonRecord(Record):
     )
 
 
+@strawberry.enum(description="How a person is involved in an incident.")
+class Role(Enum):
+    PERPETRATOR = strawberry.enum_value("PERPETRATOR", description="Recorded as suspect or offender (aged 16+).")
+    VICTIM = strawberry.enum_value("VICTIM", description="Recorded as a victim.")
+    CHILD_PRESENT = strawberry.enum_value("CHILD_PRESENT", description="A child present at the incident.")
+    CHILD_HARM_CONCERN = strawberry.enum_value(
+        "CHILD_HARM_CONCERN",
+        description="Harmful behaviour by a child under 16: a safeguarding concern. Under-16s are never perpetrators.",
+    )
+
+
+@strawberry.type(description="Someone an incident names, and how.")
+class Participant:
+    role: Role = strawberry.field(description="How the person is named in the incident.")
+    person_id: strawberry.ID = strawberry.field(description="The resolved person's id (see `person(id)`).")
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="A domestic abuse incident an agency recorded. A federation entity keyed by `id` "
@@ -82,16 +94,12 @@ class Incident(Record):
     )
     key: strawberry.Private[str] = ""
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Incident | None:
-        found = await loaders(info).incidents.load(str(id))
-        return from_view(found) if found is not None else None
+    # the people it names, read when asked for (the request's data loaders, ``hub.resolvers.records``)
+    participants: strawberry.Private[Callable[[], Awaitable[list[Participant]]]]
 
     @strawberry.field(description="The people the incident names, in the roles the caller may see.")
-    async def people(self, info: Info) -> list[Annotated[Participant, strawberry.lazy("hub.schema.people")]]:
-        from hub.schema.people import incident_people
-
-        return await incident_people(info, self)
+    async def people(self) -> list[Participant]:
+        return await self.participants()
 
 
 @strawberry.type(description="A personal connection between two people.")
@@ -179,18 +187,3 @@ TYPES: dict[str, type[Any]] = {
     "disclosure": Disclosure,
     "support_need": SupportNeed,
 }
-
-
-def from_view(view: RecordView) -> Any:
-    values = dict(view.values)
-    if view.entity == "person" and values.get("identifiers") is not None:
-        values["identifiers"] = [Identifier(scheme=s, value=v) for s, v in values["identifiers"]]
-    kind = TYPES[view.entity]
-    extra: dict[str, Any] = {}
-    if view.entity == "incident":
-        if view.reference is None:  # the scope reads only incidents whose reference the grant shows
-            raise ValueError("an incident without a reference the grant shows must not be read")
-        extra = {"key": view.key, "id": strawberry.ID(view.reference)}
-    if view.entity not in ("person", "incident"):
-        extra["people"] = [PersonLink(field=f, person_id=strawberry.ID(p)) for f, p in view.links]
-    return kind(agency=view.source, entity=view.entity, subject=view.subject, **values, **extra)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
-from starlette.concurrency import run_in_threadpool
-from strawberry.types import Info
-
-from hub.access import counts
 
 
 @strawberry.type(description="One group of records and how many there are; null when below the minimum cell size.")
@@ -25,20 +19,3 @@ class CountTable:
     by: list[str] = strawberry.field(description="The fields grouped by, in order.")
     min_cell: int = strawberry.field(description="Counts below this are suppressed.")
     cells: list[CountCell] = strawberry.field(description="The groups, in the order of their values.")
-
-
-async def count_records(
-    info: Info,
-    record_type: Annotated[str, strawberry.argument(description="The record type: `incident`, `referral`...")],
-    by: Annotated[
-        list[str], strawberry.argument(description="One to three catalogue fields to group by (`category`...).")
-    ],
-) -> CountTable:
-    access, graph = info.context["access"], info.context["graph"]
-    minimum, cells = await run_in_threadpool(counts.count, access, graph, record_type, by)
-    return CountTable(
-        record_type=record_type,
-        by=by,
-        min_cell=minimum,
-        cells=[CountCell(values=c.values, count=c.count, suppressed=c.count is None) for c in cells],
-    )

@@ -25,7 +25,6 @@ from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from hub.access import Access
 from hub.settings import Settings, SettingsError
 
 
@@ -93,13 +92,14 @@ def load_trusted(settings: Settings) -> TrustedDocuments | None:
 
 
 def admit(
-    trusted: TrustedDocuments | None, data: GraphQLRequestData, access: Access
+    trusted: TrustedDocuments | None, data: GraphQLRequestData, client_id: str | None, refusals: list[str]
 ) -> GraphQLRequestData | ExecutionResult:
-    """The request to run (its trusted text in place), or the refusal to send instead; the code goes to the audit."""
+    """The request to run (its trusted text in place), or the refusal to send instead; its code goes to ``refusals``
+    (the request's, for the audit event)."""
     if trusted is None:
         return data
     try:
-        return trusted.resolve(data, access.principal.client_id if access.principal else None)
+        return trusted.resolve(data, client_id)
     except UntrustedDocument as refused:
-        access.refusals.append(refused.code)
+        refusals.append(refused.code)
         return ExecutionResult(data=None, errors=[GraphQLError(str(refused), extensions={"code": refused.code})])

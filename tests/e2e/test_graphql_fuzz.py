@@ -68,7 +68,7 @@ def schema(server: str) -> graphql.GraphQLSchema:
     body = httpx.post(f"{server}/graphql", json={"query": graphql.get_introspection_query()}, timeout=60).json()
     if body.get("data"):
         return graphql.build_client_schema(body["data"])
-    from hub.schema import build_schema
+    from hub.api import build_schema
 
     return build_schema()._schema
 

@@ -18,9 +18,9 @@ import pytest
 from graph.ingest import ingest_file
 from graph.store import Graph
 from hub.access import access_for
+from hub.api import build_schema
 from hub.auth.principal import Principal
 from hub.policy import Decider, load_agreements
-from hub.schema import build_schema
 from tests.helpers import REPO, write_jsonl
 
 POLICE = "cleveland-police"

@@ -10,7 +10,7 @@ import pytest
 from graphql import get_named_type, parse, validate
 
 from bench.api import NETWORK, PAGE, Cell, cycle, document_for, looped, target, threaded
-from hub.schema import build_schema
+from hub.api import build_schema
 
 
 def test_the_documents_are_valid_against_the_live_schema() -> None:

@@ -9,8 +9,8 @@ import pytest
 from graphql import get_introspection_query, graphql_sync, parse
 from strawberry.http import GraphQLRequestData
 
+from hub.api import build_schema
 from hub.graphql_http import without_suggestions
-from hub.schema import build_schema
 from hub.schema.limits import Measure, measure
 from hub.schema.trusted import TrustedDocuments, UntrustedDocument, sha256
 from hub.settings import QueryLimits, Settings, SettingsError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.schema import build_schema
+from hub.api import build_schema
 
 
 def test_schema_builds_without_warnings_and_person_is_a_federation_entity() -> None:

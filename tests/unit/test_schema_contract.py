@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.schema.contract import ACCEPT, CONTRACT, check, compare
+from hub.contract import ACCEPT, CONTRACT, check, compare
 
 BASE = '''
 type Query {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -9,8 +11,11 @@ from graphql import (
     GraphQLObjectType,
     GraphQLUnionType,
 )
+from strawberry.utils.str_converters import to_camel_case
 
-from hub.schema import build_schema
+from graph.dashboard import MEASURES
+from hub.access.dashboard import REPEAT_LOOKBACK_MONTHS
+from hub.api import build_schema
 
 # what Apollo Federation adds to a subgraph: not ours to describe
 FEDERATION = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link__Import", "link__Purpose"}
@@ -46,3 +51,11 @@ def undescribed() -> list[str]:
 def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
     missing = undescribed()
     assert not missing, f"{len(missing)} without a description:\n" + "\n".join(missing)
+
+
+def test_the_dashboard_describes_each_count_as_the_measure_it_counts() -> None:
+    """The types restate what ``graph.dashboard`` and ``hub.access.dashboard`` define (they import neither)."""
+    dashboard: Any = build_schema()._schema.type_map["Dashboard"]
+    for measure in MEASURES:
+        assert dashboard.fields[to_camel_case(measure.name)].description == measure.description, measure.name
+    assert f"in the {REPEAT_LOOKBACK_MONTHS} months" in dashboard.fields["repeatVictims"].description

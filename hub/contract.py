@@ -5,7 +5,8 @@ required argument: clients written against the contract fail), dangerous (a chan
 may behave differently), additive (new types, fields, arguments, enum values) and compatible (a type changed in a
 way no client notices, such as an output made non-null); the last two are read off the breaking changes of the
 reverse comparison. Anything else that differs is a description, deprecation or order change. Every kind is an
-unreviewed change until ``hub schema check --write`` accepts it.
+unreviewed change until ``hub schema check --write`` accepts it. It checks the assembled schema (``hub.api``), so it
+sits beside the wiring, not among the types.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema, find_breaking_changes, find_dangerous_changes
 
-from hub.schema import build_schema as build_hub_schema
+from hub.api import build_schema as build_hub_schema
 
 _CHANGED = re.compile(r"^(.*) changed type from (.+) to (.+)\.$")
 
-CONTRACT = Path(__file__).resolve().parents[2] / "schema.graphql"
+CONTRACT = Path(__file__).resolve().parents[1] / "schema.graphql"
 ACCEPT = ".venv/bin/hub schema check --write"
 
 

@@ -1,0 +1,23 @@
+"""The refusals the hub raises while answering, each safe to show a client; ``hub.schema.errors`` gives them codes.
+
+    Exception
+    ├── Forbidden    the grant does not cover what was asked (FORBIDDEN, with the reasons in words)
+    └── BadRequest   the arguments ask for something that cannot be answered (BAD_REQUEST, with the message)
+
+They live here, below both ``hub.access`` (which raises them) and ``hub.schema`` (which classifies them), so the
+types never import the enforcing path.
+"""
+
+from __future__ import annotations
+
+
+class Forbidden(Exception):
+    """The request's grant does not cover what was asked; the reasons say why in words (never about a record)."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class BadRequest(Exception):
+    """The request asks for something malformed; the message is safe to show (it names no data)."""
