@@ -10,6 +10,7 @@ from strawberry.extensions import ValidationCache
 
 from hub.resolvers.agencies import agency_by_code, agency_list, agency_reference
 from hub.resolvers.alerts import acknowledge_alert, alert_list
+from hub.resolvers.audit import audit_events, subject_access_report
 from hub.resolvers.dashboard import partnership_dashboard
 from hub.resolvers.identity import decide_identity
 from hub.resolvers.listings import incidents, people
@@ -22,7 +23,7 @@ from hub.resolvers.statistics import count_records
 from hub.resolvers.submissions import close_submission, open_submission, submission_status, submit_records
 from hub.schema.agencies import Agency
 from hub.schema.alerts import AlertEntry
-from hub.schema.audit import AuditPage, SubjectAccessReport, audit_events, subject_access_report  # to hub.resolvers
+from hub.schema.audit import AuditPage, SubjectAccessReport
 from hub.schema.dashboard import Dashboard
 from hub.schema.errors import ErrorCodes
 from hub.schema.identity import IdentityDecisionReceipt

@@ -2,7 +2,7 @@
 
 A request's ``Access`` holds who asks, for what purpose, and the grant the policy gave; ``scope_for`` turns the grant
 into the record-level scope the graph queries run in; ``views`` masks and drops fields per the grant and notes what
-was disclosed, for the audit event (one id or many in one read, for the schema's data loaders). ``listings`` pages
+was disclosed, for the audit event (one id or many in one read, for the resolvers' data loaders). ``listings`` pages
 through people and incidents for purposes that may browse; ``counts`` and ``dashboard`` give aggregates with small
 numbers suppressed.
 """

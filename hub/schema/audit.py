@@ -7,20 +7,8 @@ and ``document`` is the whole report as the JSON file ``hub audit prove`` checks
 from __future__ import annotations
 
 import datetime as dt
-import json
-from functools import partial
-from typing import Annotated
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
-from strawberry.types import Info
-
-from hub.audit import AuditEvent, AuditLog
-from hub.audit.heads import TreeHead
-from hub.audit.reports import build_report
-from hub.exceptions import BadRequest
-
-MAX_PAGE = 500
 
 
 @strawberry.type(description="One request to the hub: who asked, for what, under which agreement, what was decided.")
@@ -48,29 +36,6 @@ class AuditEntry:
         "event is leaf `position - 1` of the report's signed tree head; null elsewhere.",
     )
 
-    @classmethod
-    def of(cls, position: int, e: AuditEvent, inclusion_proof: list[str] | None = None) -> AuditEntry:
-        return cls(
-            position=position,
-            at=e.at,
-            subject=e.subject,
-            agency=e.agency,
-            client=e.client,
-            roles=list(e.roles),
-            purpose=e.purpose,
-            agreement=e.agreement,
-            agreement_version=e.agreement_version,
-            justification=e.justification,
-            operation=e.operation,
-            query_hash=e.query_hash,
-            decision=e.decision,
-            reasons=list(e.reasons),
-            persons=[strawberry.ID(p) for p in e.persons],
-            fields=list(e.fields),
-            trace_id=e.trace_id,
-            inclusion_proof=inclusion_proof,
-        )
-
 
 @strawberry.type(description="A page of audit events, oldest first; pass `next` as `after` for the following page.")
 class AuditPage:
@@ -90,17 +55,6 @@ class SignedTreeHead:
     signature: str = strawberry.field(description="Ed25519 signature (base64) over the head, as `json` documents.")
     json: str = strawberry.field(description="The head as the JSON `hub audit checkpoint` writes and verify reads.")
 
-    @classmethod
-    def of(cls, head: TreeHead) -> SignedTreeHead:
-        return cls(
-            tree_size=head.size,
-            root_hash=head.root.hex(),
-            timestamp=head.timestamp,
-            key_id=head.key_id,
-            signature=head.to_json()["signature"],
-            json=head.dumps(),
-        )
-
 
 @strawberry.type(description="Who accessed a person's data, when, under which agreement and why (UK GDPR Art. 15).")
 class SubjectAccessReport:
@@ -119,75 +73,4 @@ class SubjectAccessReport:
     document: str = strawberry.field(
         description="The whole report as JSON, for the data subject's adviser: `hub audit prove FILE --public-key PEM` "
         "checks it offline, without trusting the hub."
-    )
-
-
-async def audit_events(
-    info: Info,
-    person: Annotated[
-        strawberry.ID | None, strawberry.argument(description="Only events that disclosed this person's data.")
-    ] = None,
-    subject: Annotated[str | None, strawberry.argument(description="Only this caller's events.")] = None,
-    agency: Annotated[str | None, strawberry.argument(description="Only callers from this agency.")] = None,
-    purpose: Annotated[str | None, strawberry.argument(description="Only requests for this purpose.")] = None,
-    since: Annotated[dt.datetime | None, strawberry.argument(description="Only events at or after this.")] = None,
-    until: Annotated[dt.datetime | None, strawberry.argument(description="Only events before this.")] = None,
-    first: Annotated[int, strawberry.argument(description=f"How many, 1 to {MAX_PAGE}.")] = 100,
-    after: Annotated[int | None, strawberry.argument(description="A previous page's `next`.")] = None,
-) -> AuditPage:
-    info.context["access"].require_audit()
-    log: AuditLog = info.context["audit_log"]
-    limit = max(1, min(first, MAX_PAGE))
-    rows = await run_in_threadpool(
-        lambda: log.query(
-            person=str(person) if person else None,
-            subject=subject,
-            agency=agency,
-            purpose=purpose,
-            since=since,
-            until=until,
-            limit=limit + 1,
-            after_seq=after,
-        )
-    )
-    page = rows[:limit]
-    return AuditPage(events=[AuditEntry.of(seq, e) for seq, e in page], next=page[-1][0] if len(rows) > limit else None)
-
-
-async def subject_access_report(
-    info: Info,
-    person_id: Annotated[strawberry.ID, strawberry.argument(description="The resolved person.")],
-    consistency_from: Annotated[
-        int | None,
-        strawberry.argument(
-            description="The size of a signed tree head the reader already holds: the report then proves that its own "
-            "head extends it."
-        ),
-    ] = None,
-) -> SubjectAccessReport:
-    info.context["access"].require_audit()
-    log: AuditLog = info.context["audit_log"]
-    rows: list[tuple[int, AuditEvent]] = []
-    after = None
-    while True:
-        page = await run_in_threadpool(partial(log.query, person=str(person_id), limit=MAX_PAGE, after_seq=after))
-        rows.extend(page)
-        if len(page) < MAX_PAGE:
-            break
-        after = page[-1][0]
-    try:
-        report = await run_in_threadpool(
-            partial(build_report, log, str(person_id), rows, consistency_from=consistency_from)
-        )
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from exc
-    proofs = [access["inclusion_proof"] for access in report["accesses"]]
-    consistency = report.get("consistency")
-    return SubjectAccessReport(
-        person_id=person_id,
-        generated_at=dt.datetime.fromisoformat(report["generated_at"]),
-        accesses=[AuditEntry.of(seq, e, proof) for (seq, e), proof in zip(rows, proofs, strict=True)],
-        head=SignedTreeHead.of(TreeHead.from_json(report["head"])) if report["head"] else None,
-        consistency_proof=consistency["proof"] if consistency else None,
-        document=json.dumps(report, indent=2, sort_keys=True),
     )
