@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from hub.audit import merkle
 from hub.audit.chain import Verification
 from hub.audit.events import AuditEvent
 from hub.audit.heads import TreeHead
@@ -60,13 +61,17 @@ class AuditLog(abc.ABC):
     def tree_head(self) -> TreeHead | None:
         """The latest signed tree head (None for an empty trail)."""
 
-    @abc.abstractmethod
     def inclusion_proof(self, position: int, size: int) -> list[bytes]:
         """The audit path of the event at ``position`` (1-based) in the tree of the first ``size`` events."""
+        return self._proof(merkle.inclusion_ranges(position - 1, size), size)
 
-    @abc.abstractmethod
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         """The proof that the tree of the first ``new`` events extends the tree of the first ``old``."""
+        return self._proof(merkle.consistency_ranges(old, new), new)
+
+    @abc.abstractmethod
+    def _proof(self, ranges: list[merkle.Range], size: int) -> list[bytes]:
+        """The hashes of these subtree ranges of the tree of the first ``size`` events, read from the store."""
 
     @property
     @abc.abstractmethod

@@ -224,12 +224,6 @@ class SqliteAuditLog(AuditLog):
         with self._lock, _mapped("cannot read the signed tree head"):
             return _tree_head(self._conn)
 
-    def inclusion_proof(self, position: int, size: int) -> list[bytes]:
-        return self._proof(merkle.inclusion_ranges(position - 1, size), size)
-
-    def consistency_proof(self, old: int, new: int) -> list[bytes]:
-        return self._proof(merkle.consistency_ranges(old, new), new)
-
     @property
     def public_key(self) -> VerifyKey:
         return self._key.public_key
