@@ -18,7 +18,7 @@ from typing import Any
 
 from graph.identity.cluster import Assignment, assign_ids, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
-from graph.identity.extract import read_records
+from graph.identity.extract import read_records, unresolved
 from graph.identity.features import feature_table
 from graph.identity.model import Pair, Training, train_and_predict
 from graph.identity.progress import ProgressFactory, silent
@@ -26,7 +26,15 @@ from graph.identity.writeback import Current, changes, write
 from graph.persons import new_person_id
 from graph.store import Graph
 
-__all__ = ["DEFAULT_THRESHOLD", "Decision", "ResolveReport", "decisions", "record_decision", "resolve"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Decision",
+    "ResolveReport",
+    "decisions",
+    "record_decision",
+    "resolve",
+    "unresolved",
+]
 
 DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
