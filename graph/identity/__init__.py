@@ -11,6 +11,7 @@ person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` e
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +19,12 @@ from typing import Any
 
 from graph.identity.cluster import Assignment, assign_ids, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
-from graph.identity.extract import read_records, unresolved
+from graph.identity.extract import read_records
 from graph.identity.features import feature_table
 from graph.identity.model import Pair, Training, train_and_predict
 from graph.identity.progress import ProgressFactory, silent
 from graph.identity.writeback import Current, changes, write
+from graph.model import SUBMISSION
 from graph.persons import new_person_id
 from graph.store import Graph
 
@@ -32,9 +34,11 @@ __all__ = [
     "ResolveReport",
     "decisions",
     "record_decision",
+    "needs_resolving",
     "resolve",
-    "unresolved",
 ]
+
+RUN = "IdentityRun"  # one node: when the last resolution finished
 
 DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
@@ -87,6 +91,16 @@ class _Clock:
         self.start = now
 
 
+def needs_resolving(graph: Graph) -> bool:
+    """True when no resolution has run, or records were submitted since the last one finished."""
+    rows = graph.read(
+        f"OPTIONAL MATCH (r:{RUN} {{name: 'last'}}) WITH max(r.finished_at) AS done "
+        f"OPTIONAL MATCH (s:{SUBMISSION}) WHERE s.finished_at IS NOT NULL "
+        "WITH done, max(s.finished_at) AS latest RETURN done IS NULL OR (latest IS NOT NULL AND latest > done) AS due"
+    )
+    return bool(rows[0]["due"])
+
+
 def resolve(
     graph: Graph,
     *,
@@ -121,6 +135,7 @@ def resolve(
     clock.lap("cluster")
     keys = changes(assignment, clustering.links, current)
     write(graph, assignment, clustering.links, keys, progress=progress)
+    graph.write(f"MERGE (r:{RUN} {{name: 'last'}}) SET r.finished_at = $now", now=dt.datetime.now(dt.UTC))
     clock.lap("write")
     report.records = len(rows)
     report.clusters = len(clustering.clusters)

@@ -67,15 +67,6 @@ def read_records(
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
-def unresolved(graph: Graph) -> int:
-    """Current person records no resolution has placed yet (new since the last run, or never resolved)."""
-    rows = graph.read(
-        f"MATCH (r:{PERSON.label}) WHERE r.deleted IS NULL AND NOT EXISTS {{ MATCH (r)-[:{RESOLVED_AS}]->() }} "
-        "RETURN count(r) AS n"
-    )
-    return int(rows[0]["n"])
-
-
 def _pages(graph: Graph, page: int, agencies: list[str] | None) -> Iterator[list[dict[str, Any]]]:
     after = ""
     fields = ", ".join(f"r.{name} AS {name}" for name in COLUMNS)

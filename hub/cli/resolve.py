@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from graph.identity import DEFAULT_THRESHOLD, ResolveReport, resolve, unresolved
+from graph.identity import DEFAULT_THRESHOLD, ResolveReport, needs_resolving, resolve
 from hub.cli.common import dump_json, graph_for, note, progress
 from hub.settings import Settings
 
@@ -19,7 +19,7 @@ from hub.settings import Settings
               show_default=True, help="match probability at which two records are linked")  # fmt: skip
 @click.option("--agency", "agencies", multiple=True, help="resolve only this agency's records (repeatable)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--if-needed", is_flag=True, help="do nothing when every current person record is already resolved")
+@click.option("--if-needed", is_flag=True, help="do nothing unless records arrived since the last resolution")
 @click.pass_obj
 def command(
     settings: Settings,
@@ -34,8 +34,8 @@ def command(
     Ids of unchanged people stay; analysts' confirm and split decisions always hold.
     """
     with graph_for(settings) as graph:
-        if if_needed and not unresolved(graph):
-            note("every current person record is resolved: nothing to do (run without --if-needed to re-resolve)")
+        if if_needed and not needs_resolving(graph):
+            note("no records arrived since the last resolution: nothing to do (without --if-needed it runs again)")
             return
         report = resolve(graph, threshold=threshold, agencies=agencies or None, progress=progress)
     if report_file is not None:
