@@ -33,8 +33,8 @@ __all__ = [
     "Decision",
     "ResolveReport",
     "decisions",
-    "record_decision",
     "needs_resolving",
+    "record_decision",
     "resolve",
 ]
 
