@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## make run: install, seed demo data into an empty graph, serve the hub
+## make run: install, seed demo data into an empty graph, resolve identities and score, serve the hub
 run: venv
 	$(BIN)/hub seed --if-empty
+	$(BIN)/hub resolve --if-needed
+	$(BIN)/hub score --top 10
 	$(BIN)/hub serve
 
 ## make test: the whole test suite

@@ -39,6 +39,7 @@ from hub.schema.trusted import TrustedDocuments, admit, load_trusted
 from hub.settings import Settings
 from hub.submissions_http import submissions_endpoint
 from hub.telemetry import RequestTelemetry, Telemetry, errors
+from hub.web import GRAPHIQL, page_response, ui_routes
 
 log = logging.getLogger("hub")
 
@@ -63,6 +64,9 @@ class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requ
         }
         request.state.hub_context = context
         return context
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        return page_response(request.app.state.settings.ui_dir, GRAPHIQL)  # our own build: nothing from a CDN
 
     async def execute_single(self, request: Any, *args: Any, **kwargs: Any) -> ExecutionResult:
         data = kwargs["request_data"]
@@ -163,6 +167,7 @@ def create_app(
             Route("/submissions", AuditRefusals(BearerAuth(submissions_endpoint)), methods=["POST"]),
             Route("/oauth/token", AuditRefusals(token_edge), methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
+            *ui_routes(settings),
         ],
         middleware=[Middleware(RequestTelemetry)],
         lifespan=lifespan,

@@ -53,6 +53,7 @@ class ExecutionLoop:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Future[None]
 
     async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         loop = self._started()
@@ -81,16 +82,26 @@ class ExecutionLoop:
     def _started(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="hub-graphql", daemon=True)
+                loop = asyncio.new_event_loop()
+                self._stopped = loop.create_future()
+                self._loop = loop
+                # run_until_complete, not run_forever: anyio takes the task it runs as the loop's root task, and keeps
+                # its worker threads (where resolvers read the graph) for as long as that task lives; under
+                # run_forever each operation's task counts as a root, and every graph read would start a new thread
+                self._thread = threading.Thread(
+                    target=loop.run_until_complete, args=(self._until_stopped(),), name="hub-graphql", daemon=True
+                )
                 self._thread.start()
             return self._loop
+
+    async def _until_stopped(self) -> None:
+        await self._stopped
 
     def close(self) -> None:
         with self._lock:
             loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
         if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
+            loop.call_soon_threadsafe(self._stopped.set_result, None)
             thread.join(timeout=10)
             loop.close()
 

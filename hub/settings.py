@@ -30,6 +30,10 @@ def _default_agreements_dir() -> Path:
     return _base_dir() / "agreements"
 
 
+def _default_ui_dir() -> Path:
+    return _base_dir() / "ui" / "dist"
+
+
 @dataclass(frozen=True)
 class QueryLimits:
     """Ceilings on one GraphQL document (HUB_MAX_*); ``hub/schema/limits.py`` says how each is counted."""
@@ -83,6 +87,7 @@ def _positive(env: Mapping[str, str], key: str) -> int | None:
 class Settings:
     data_dir: Path
     agreements_dir: Path = field(default_factory=_default_agreements_dir)  # the agreement YAML files
+    ui_dir: Path = field(default_factory=_default_ui_dir)  # HUB_UI_DIR: the analyst page's build (make ui)
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)
@@ -96,7 +101,8 @@ class Settings:
     # the PostgreSQL audit trail (HUB_AUDIT_URL, may hold a password); None: a SQLite file in the data directory
     audit_url: str | None = field(default=None, repr=False)
     audit_signing_key: Path | None = None  # HUB_AUDIT_SIGNING_KEY; None: HUB_DATA_DIR/secrets/audit-signing.key
-    audit_witness: str | None = None  # HUB_AUDIT_WITNESS: a directory or an http(s) URL given every signed tree head
+    audit_witness: str | None = None  # HUB_AUDIT_WITNESS: a directory or an http(s) URL given signed tree heads
+    audit_witness_interval: float = 1.0  # HUB_AUDIT_WITNESS_INTERVAL: seconds, at most one head published per
     limits: QueryLimits = field(default_factory=QueryLimits)
     edge: EdgeLimits = field(default_factory=EdgeLimits)  # HUB_MAX_BODY, HUB_MAX_TOKEN_TTL, HUB_AUTH_*
     production: bool = False  # HUB_MODE=production: no introspection, no GraphiQL
@@ -149,6 +155,12 @@ class Settings:
                 raise SettingsError(
                     "HUB_AUDIT_WITNESS must be outside HUB_DATA_DIR: whoever can rewrite the trail could rewrite it too"
                 )
+        try:
+            witness_interval = float(env.get("HUB_AUDIT_WITNESS_INTERVAL", "1"))
+        except ValueError:
+            witness_interval = -1.0
+        if not 0 <= witness_interval <= 3600:
+            raise SettingsError("HUB_AUDIT_WITNESS_INTERVAL must be a number of seconds from 0 to 3600 (default 1)")
         mode = env.get("HUB_MODE", "development").strip().lower()
         if mode not in ("development", "production"):
             raise SettingsError(f"HUB_MODE must be development or production, not {env['HUB_MODE']!r}")
@@ -159,6 +171,7 @@ class Settings:
         return cls(
             data_dir=data_dir,
             agreements_dir=Path(agreements).resolve() if agreements else _default_agreements_dir(),
+            ui_dir=Path(env["HUB_UI_DIR"]).resolve() if env.get("HUB_UI_DIR") else _default_ui_dir(),
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password=password,
@@ -172,6 +185,7 @@ class Settings:
             audit_url=audit_url,
             audit_signing_key=Path(signing_key).resolve() if signing_key else None,
             audit_witness=witness,
+            audit_witness_interval=witness_interval,
             limits=QueryLimits.from_env(env),
             edge=EdgeLimits.from_env(env),
             production=mode == "production",

@@ -11,6 +11,7 @@ person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` e
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,10 +24,21 @@ from graph.identity.features import feature_table
 from graph.identity.model import Pair, Training, train_and_predict
 from graph.identity.progress import ProgressFactory, silent
 from graph.identity.writeback import Current, changes, write
+from graph.model import SUBMISSION
 from graph.persons import new_person_id
 from graph.store import Graph
 
-__all__ = ["DEFAULT_THRESHOLD", "Decision", "ResolveReport", "decisions", "record_decision", "resolve"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Decision",
+    "ResolveReport",
+    "decisions",
+    "needs_resolving",
+    "record_decision",
+    "resolve",
+]
+
+RUN = "IdentityRun"  # one node: when the last resolution finished
 
 DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
@@ -79,6 +91,16 @@ class _Clock:
         self.start = now
 
 
+def needs_resolving(graph: Graph) -> bool:
+    """True when no resolution has run, or records were submitted since the last one finished."""
+    rows = graph.read(
+        f"OPTIONAL MATCH (r:{RUN} {{name: 'last'}}) WITH max(r.finished_at) AS done "
+        f"OPTIONAL MATCH (s:{SUBMISSION}) WHERE s.finished_at IS NOT NULL "
+        "WITH done, max(s.finished_at) AS latest RETURN done IS NULL OR (latest IS NOT NULL AND latest > done) AS due"
+    )
+    return bool(rows[0]["due"])
+
+
 def resolve(
     graph: Graph,
     *,
@@ -113,6 +135,7 @@ def resolve(
     clock.lap("cluster")
     keys = changes(assignment, clustering.links, current)
     write(graph, assignment, clustering.links, keys, progress=progress)
+    graph.write(f"MERGE (r:{RUN} {{name: 'last'}}) SET r.finished_at = $now", now=dt.datetime.now(dt.UTC))
     clock.lap("write")
     report.records = len(rows)
     report.clusters = len(clustering.clusters)

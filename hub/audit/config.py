@@ -69,6 +69,8 @@ def open_settings_trail(settings: Settings, *, create: bool = True, publish: boo
     ``HUB_AUDIT_WITNESS`` if that is set.
     """
     publish = create if publish is None else publish
-    publisher = Publisher(witness_for(settings.audit_witness)) if publish and settings.audit_witness else None
+    publisher = None
+    if publish and settings.audit_witness:
+        publisher = Publisher(witness_for(settings.audit_witness), interval=settings.audit_witness_interval)
     location = settings.audit_url or sqlite_path(settings)
     return open_trail(location, key_path(settings), create=create, publisher=publisher)

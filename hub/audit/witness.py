@@ -1,13 +1,16 @@
-"""Publishing every new signed tree head outside the hub (``HUB_AUDIT_WITNESS``): a directory, or an HTTP endpoint.
+"""Publishing signed tree heads outside the hub (``HUB_AUDIT_WITNESS``): a directory, or an HTTP endpoint.
 
 Whoever can write the hub's data directory can roll the trail back, wipe it or rewrite it and re-sign the result; a
 head kept somewhere they cannot write is what catches them (``hub audit verify --checkpoint``). So the hub hands each
 head, once it is durable, to a :class:`Publisher`: a thread that publishes it and never makes a request wait.
 
-    offer(head)   O(1), never blocks: the head joins a bounded backlog; when the backlog is full the oldest head
-                  gives way (each later head vouches for everything an earlier one did), so the latest always stays
+    offer(head)   O(1), never blocks: the head replaces any head still waiting (a later head vouches for everything
+                  an earlier one did, so the witness needs only the latest)
+    interval      at most one head per ``interval`` seconds (``HUB_AUDIT_WITNESS_INTERVAL``, default 1): a busy hub
+                  does not pay a witness write per request, and an event is covered by a published head within
+                  about that long. Certificate Transparency logs batch the same way (their maximum merge delay)
     failures      logged with the head's size and retried with backoff (0.5 s doubling to 30 s), never dropped
-    close()       tries for a few seconds to publish the latest head (it vouches for those before it); logs failure
+    close()       tries for a few seconds to publish the latest head; logs it if that fails
 
 A directory witness writes ``head-<size>-<root prefix>.json`` per head (the ``hub audit checkpoint`` format), never
 replacing a file: a rolled-back trail that reaches the same size again writes beside the head it contradicts. An
@@ -17,9 +20,9 @@ HTTP witness receives each head as a JSON ``POST``; any 2xx answer is success.
 from __future__ import annotations
 
 import abc
-import collections
 import contextlib
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -102,48 +105,46 @@ def witness_for(target: str) -> Witness:
 
 
 class Publisher:
-    """Publishes heads to a witness from a thread of its own, latest kept, failures logged and retried."""
+    """Publishes the latest head to a witness from a thread of its own, at most once per ``interval`` seconds;
+    failures logged and retried."""
 
     def __init__(
         self,
         witness: Witness,
         *,
-        backlog: int = 64,
+        interval: float = 1.0,
         retry_first: float = 0.5,
         retry_max: float = 30.0,
         close_within: float = 5.0,
     ) -> None:
-        if backlog < 1:
-            raise ValueError("backlog must be at least 1")
+        if interval < 0:
+            raise ValueError("interval must not be negative")
         self.witness = witness
-        self._pending: collections.deque[TreeHead] = collections.deque()
-        self._backlog, self._retry_first, self._retry_max = backlog, retry_first, retry_max
+        self._latest: TreeHead | None = None  # the one head waiting: a later head vouches for every earlier one
+        self._interval, self._retry_first, self._retry_max = interval, retry_first, retry_max
         self._close_within = close_within
         self._changed = threading.Condition()
         self._closing = False
         self._deadline = 0.0
-        self._skipped = self._failures = 0
+        self._failures = 0
         self.published = 0  # heads the witness took
         self._thread = threading.Thread(target=self._run, name="audit-witness", daemon=True)
         self._thread.start()
 
+    @property
+    def waiting(self) -> TreeHead | None:
+        """The head not yet published, if any."""
+        with self._changed:
+            return self._latest
+
     def offer(self, head: TreeHead) -> None:
         with self._changed:
-            if len(self._pending) >= self._backlog:
-                dropped = self._pending.popleft()
-                if not self._skipped:
-                    _logger.warning(
-                        "audit witness %s is behind: the backlog is full, so older heads (first at size %d) give way "
-                        "to later ones, which vouch for them",
-                        self.witness,
-                        dropped.size,
-                    )
-                self._skipped += 1
-            self._pending.append(head)
+            if self._latest is None or head.size >= self._latest.size:
+                self._latest = head
             self._changed.notify()
 
     def close(self) -> None:
-        """Publish what is left within ``close_within`` seconds; log what could not be. Idempotent."""
+        """Publish the latest head within ``close_within`` seconds; log it if that fails. Idempotent."""
         with self._changed:
             if not self._closing:
                 self._closing = True
@@ -155,14 +156,26 @@ class Publisher:
 
     def _run(self) -> None:
         delay = self._retry_first
+        since = -math.inf  # when the witness last took a head
         while True:
             with self._changed:
-                while not self._pending and not self._closing:
-                    self._changed.wait()
-                if not self._pending or (self._closing and time.monotonic() >= self._deadline):
+                while not self._closing:  # closing cuts the interval short
+                    if self._latest is None:
+                        self._changed.wait()
+                    elif (wait := since + self._interval - time.monotonic()) > 0:
+                        self._changed.wait(wait)
+                    else:
+                        break
+                head = self._latest
+                if head is None:  # closing, and nothing left
                     break
-                # in order while running; when closing, the latest first (it vouches for all before it)
-                head = self._pending[-1] if self._closing else self._pending[0]
+                if self._closing and time.monotonic() >= self._deadline:
+                    _logger.error(
+                        "audit witness %s: the signed tree head at size %d was not published before shutdown",
+                        self.witness,
+                        head.size,
+                    )
+                    break
             try:
                 self.witness.publish(head)
             except Exception as exc:  # a witness that fails in any way is retried, never the hub's problem
@@ -181,29 +194,17 @@ class Publisher:
                         self._changed.wait_for(lambda: self._closing, delay)
                 delay = min(delay * 2, self._retry_max)
                 continue
+            since = time.monotonic()
             with self._changed:
-                if self._closing and self._pending and self._pending[-1] is head:
-                    self._skipped += len(self._pending) - 1  # covered by the head just published
-                    self._pending.clear()
-                elif self._pending and self._pending[0] is head:
-                    self._pending.popleft()
+                if self._latest is head:
+                    self._latest = None
                 self.published += 1
-                if self._failures or self._skipped:
+                if self._failures:
                     _logger.warning(
-                        "audit witness %s took the head at size %d after %d failed attempts (%d older heads skipped)",
+                        "audit witness %s took the head at size %d after %d failed attempts",
                         self.witness,
                         head.size,
                         self._failures,
-                        self._skipped,
                     )
-                self._failures = self._skipped = 0
+                self._failures = 0
             delay = self._retry_first
-        with self._changed:
-            left = len(self._pending)
-        if left:
-            _logger.error(
-                "audit witness %s: %d signed tree heads were not published before shutdown (the latest at size %d)",
-                self.witness,
-                left,
-                self._pending[-1].size,
-            )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from graph.identity import DEFAULT_THRESHOLD, ResolveReport, resolve
-from hub.cli.common import dump_json, graph_for, progress
+from graph.identity import DEFAULT_THRESHOLD, ResolveReport, needs_resolving, resolve
+from hub.cli.common import dump_json, graph_for, note, progress
 from hub.settings import Settings
 
 
@@ -19,15 +19,24 @@ from hub.settings import Settings
               show_default=True, help="match probability at which two records are linked")  # fmt: skip
 @click.option("--agency", "agencies", multiple=True, help="resolve only this agency's records (repeatable)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--if-needed", is_flag=True, help="do nothing unless records arrived since the last resolution")
 @click.pass_obj
 def command(
-    settings: Settings, report_file: Path | None, threshold: float, agencies: tuple[str, ...], fmt: str
+    settings: Settings,
+    report_file: Path | None,
+    threshold: float,
+    agencies: tuple[str, ...],
+    fmt: str,
+    if_needed: bool,
 ) -> None:
     """Link person records of the same person, within and across agencies, into resolved people.
 
     Ids of unchanged people stay; analysts' confirm and split decisions always hold.
     """
     with graph_for(settings) as graph:
+        if if_needed and not needs_resolving(graph):
+            note("no records arrived since the last resolution: nothing to do (without --if-needed it runs again)")
+            return
         report = resolve(graph, threshold=threshold, agencies=agencies or None, progress=progress)
     if report_file is not None:
         with report_file.open("w", encoding="utf-8") as out:

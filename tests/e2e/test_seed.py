@@ -32,3 +32,20 @@ def test_seed_ingests_every_line_and_stats_match_the_files(tmp_path: Path) -> No
 
     again = run_hub(tmp_path, "seed", "--perpetrators", "40", "--as-of", "2026-11-01", "--out", str(out), "--if-empty")
     assert again.returncode == 0 and "already holds records" in again.stderr
+
+
+def test_resolve_if_needed_runs_after_records_arrive_and_not_otherwise(tmp_path: Path) -> None:
+    """What `make run` does on every start: resolve a fresh seed once, then only after new submissions."""
+    out = tmp_path / "seed"
+    assert run_hub(tmp_path, "seed", "--perpetrators", "5", "--out", str(out)).returncode == 0
+    first = run_hub(tmp_path, "resolve", "--if-needed")
+    assert first.returncode == 0 and "person records ->" in first.stdout, first.stderr
+    again = run_hub(tmp_path, "resolve", "--if-needed")
+    assert again.returncode == 0 and again.stdout == "" and "nothing to do" in again.stderr
+    police = next(out.glob("cleveland-police.jsonl"))
+    person = next(json.loads(line) for line in police.read_text().splitlines() if '"person"' in line)
+    arrived = tmp_path / "new.jsonl"
+    arrived.write_text(json.dumps({**person, "local_id": "CP-P-NEW-1", "given_name": "Zed"}) + "\n")
+    assert run_hub(tmp_path, "ingest", str(arrived), "--agency", "cleveland-police").returncode == 0
+    after = run_hub(tmp_path, "resolve", "--if-needed")
+    assert after.returncode == 0 and "person records ->" in after.stdout, after.stderr

@@ -16,6 +16,7 @@ import datetime as dt
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,13 +72,18 @@ class Scene:
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
     root = tmp_path_factory.mktemp("scene")
     data_dir, witness = root / "hub-data", root / "auditor" / "heads"
-    settings = Settings.from_env({"HUB_DATA_DIR": str(data_dir), "HUB_AUDIT_WITNESS": str(witness)})
+    env = {"HUB_DATA_DIR": str(data_dir), "HUB_AUDIT_WITNESS": str(witness), "HUB_AUDIT_WITNESS_INTERVAL": "0"}
     older = root / "backup-at-8"
     written = 0
-    with open_settings_trail(settings) as log:
+    with open_settings_trail(Settings.from_env(env)) as log:
         for batch in BATCHES:
             log.append([event(i) for i in range(written + 1, written + batch + 1)])
             written += batch
+            published = f"head-{written:012d}-*.json"  # each head, not only the latest (the publisher coalesces)
+            deadline = time.monotonic() + 10
+            while not any(witness.glob(published)):
+                assert time.monotonic() < deadline, f"the witness never got the head at {written}"
+                time.sleep(0.01)
             if written == 8:
                 shutil.copytree(data_dir, older)  # the WAL comes along: a consistent copy, as a backup tool makes
     checkpoint = root / "auditor" / "checkpoint-12.json"

@@ -77,22 +77,38 @@ def url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/heads"
 
 
-def test_an_http_witness_gets_every_head_after_failures_that_are_logged_and_retried(
+def test_an_http_witness_gets_the_latest_head_after_failures_that_are_logged_and_retried(
     receiver: ThreadingHTTPServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     receiver.fail = 3  # type: ignore[attr-defined]
-    publisher = Publisher(HttpWitness(url(receiver)), retry_first=0.02, retry_max=0.1)
+    publisher = Publisher(HttpWitness(url(receiver)), interval=0, retry_first=0.02, retry_max=0.1)
     with caplog.at_level(logging.ERROR, "hub.audit.witness"):
         log = open_audit_log(tmp_path / "audit.sqlite3", tmp_path / "key", publisher=publisher)
         for i in range(5):
             log.append([event(i)])
         latest = log.tree_head()
-        eventually(lambda: len(receiver.taken) == 5)  # type: ignore[attr-defined]
+        eventually(lambda: bool(receiver.taken) and receiver.taken[-1]["tree_size"] == 5)  # type: ignore[attr-defined]
         log.close()
     taken = [TreeHead.from_json(head) for head in receiver.taken]  # type: ignore[attr-defined]
-    assert [head.size for head in taken] == [1, 2, 3, 4, 5] and taken[-1] == latest
+    sizes = [head.size for head in taken]
+    assert sizes == sorted(set(sizes)) and taken[-1] == latest  # never an older head after a newer one
     failures = [r.getMessage() for r in caplog.records if "did not take" in r.getMessage()]
-    assert len(failures) == 3 and all("at size 1: HTTP 503" in message for message in failures)
+    assert len(failures) == 3 and all(": HTTP 503; retrying" in message for message in failures)
+
+
+def test_a_busy_trail_publishes_at_most_one_head_per_interval_and_the_latest_at_close(tmp_path: Path) -> None:
+    witness = tmp_path / "witness"
+    publisher = Publisher(DirectoryWitness(witness), interval=0.5)
+    log = open_audit_log(tmp_path / "audit.sqlite3", tmp_path / "key", publisher=publisher)
+    started = time.monotonic()
+    for i in range(40):
+        log.append([event(i)])
+    elapsed = time.monotonic() - started
+    latest = log.tree_head()
+    log.close()
+    heads = [head for _, head in load_heads(witness)]
+    assert len(heads) <= 2 + elapsed / 0.5  # the first at once, then one per interval, then the latest at close
+    assert heads[-1] == latest and len(heads) < 40
 
 
 def test_a_hanging_witness_never_slows_an_append(receiver: ThreadingHTTPServer, tmp_path: Path) -> None:
@@ -108,27 +124,24 @@ def test_a_hanging_witness_never_slows_an_append(receiver: ThreadingHTTPServer, 
     assert TreeHead.from_json(receiver.taken[-1]) == latest  # type: ignore[attr-defined]
 
 
-def test_the_backlog_is_bounded_keeps_the_latest_and_catches_up(
+def test_only_the_latest_head_waits_and_it_is_published_when_the_witness_returns(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocked = tmp_path / "witness"
     blocked.write_text("a file where the witness directory should be")
-    publisher = Publisher(DirectoryWitness(blocked), backlog=4, retry_first=0.02, retry_max=0.05)
+    publisher = Publisher(DirectoryWitness(blocked), interval=0, retry_first=0.02, retry_max=0.05)
     with caplog.at_level(logging.WARNING, "hub.audit.witness"):
         log = open_audit_log(tmp_path / "audit.sqlite3", tmp_path / "key", publisher=publisher)
         for i in range(20):
             log.append([event(i)])
-        assert len(publisher._pending) <= 4  # bounded, whatever the witness does
-        assert publisher._pending[-1] == log.tree_head()  # the latest head is always kept
+        assert publisher.waiting == log.tree_head()  # one head held, the latest, whatever the witness does
         eventually(lambda: any("did not take" in r.getMessage() for r in caplog.records))
         blocked.unlink()  # the witness comes back
         eventually(lambda: any(p.name.startswith("head-000000000020-") for p in blocked.glob("*.json")))
         log.close()
     sizes = [head.size for _, head in load_heads(blocked)]
-    assert sizes[-1] == 20 and len(sizes) <= 4 and sizes == sorted(sizes)
-    messages = [r.getMessage() for r in caplog.records]
-    assert any("backlog is full" in m for m in messages)
-    assert any("took the head at size" in m and "older heads skipped" in m for m in messages)
+    assert sizes == [20]
+    assert any("took the head at size 20 after" in r.getMessage() for r in caplog.records)
 
 
 def test_heads_left_unpublished_at_shutdown_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -139,7 +152,7 @@ def test_heads_left_unpublished_at_shutdown_are_logged(tmp_path: Path, caplog: p
         with open_audit_log(tmp_path / "audit.sqlite3", tmp_path / "key", publisher=publisher) as log:
             log.append([event(1), event(2)])
         assert any(
-            "were not published before shutdown (the latest at size 2)" in r.getMessage() for r in caplog.records
+            "the signed tree head at size 2 was not published before shutdown" in r.getMessage() for r in caplog.records
         )
 
 

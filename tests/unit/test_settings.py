@@ -113,6 +113,16 @@ def test_production_sees_through_a_symlink_into_the_data_dir(tmp_path: Path) -> 
     assert Settings.from_env(env).audit_key_refusal() is not None
 
 
+def test_the_witness_interval_is_seconds_from_0_to_an_hour(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert Settings.from_env({"HUB_DATA_DIR": data}).audit_witness_interval == 1.0
+    quarter = Settings.from_env({"HUB_DATA_DIR": data, "HUB_AUDIT_WITNESS_INTERVAL": "0.25"})
+    assert quarter.audit_witness_interval == 0.25
+    for bad in ("-1", "soon", "nan", "7200"):
+        with pytest.raises(SettingsError, match="HUB_AUDIT_WITNESS_INTERVAL must be a number of seconds"):
+            Settings.from_env({"HUB_DATA_DIR": data, "HUB_AUDIT_WITNESS_INTERVAL": bad})
+
+
 def test_the_witness_is_a_directory_outside_the_data_dir_or_an_http_url(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert Settings.from_env({"HUB_DATA_DIR": str(data)}).audit_witness is None
