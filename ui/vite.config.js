@@ -10,6 +10,7 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     sourcemap: false,
+    assetsInlineLimit: 0, // fonts as files, not data: URLs, which the hub's Content-Security-Policy refuses
     chunkSizeWarningLimit: 5000, // GraphiQL's Monaco editor is large; it never loads with /ui
     rollupOptions: {
       // GraphiQL's dependencies mark React client modules with "use client": meaningless in a plain bundle

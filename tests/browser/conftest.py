@@ -113,6 +113,7 @@ def page(browser: Any, hub_url: str) -> Iterator[Any]:
     errors: list[str] = []
     tab = context.new_page()
     tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text[:200]))
     tab.set_default_timeout(30_000)
     tab.base = hub_url
     try:

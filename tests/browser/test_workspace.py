@@ -19,12 +19,15 @@ def test_sign_in_shows_purpose_and_changing_it_clears_the_screen(page: Any) -> N
     page.wait_for_selector("#nominations[aria-describedby] tbody tr")
     page.click("#change-purpose")
     assert page.locator("#nominations tbody tr").count() == 0, "what was shown for the old purpose is gone"
-    page.select_option("#purpose", "marac")
-    page.fill("#justification", "MARAC-7")
+    # the picker offers what the hub says this caller may declare: a MATAC analyst, MATAC tasking alone
+    page.wait_for_selector("#purpose option", state="attached")
+    offered = page.locator("#purpose option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["matac-tasking"]
+    page.fill("#justification", "MATAC-0043")
     page.click("#declare")
-    assert page.inner_text("#purpose-shown") == "Purpose: marac"
+    assert page.inner_text("#justification-shown") == "Justification: MATAC-0043"
     page.reload()  # the session survives a reload of the tab
-    assert page.inner_text("#purpose-shown") == "Purpose: marac"
+    assert page.inner_text("#justification-shown") == "Justification: MATAC-0043"
 
 
 def test_nomination_list_ranks_with_the_rfg_breakdown_and_filters(page: Any, shots: Any) -> None:
@@ -102,7 +105,7 @@ def test_network_expand_path_time_filter_export_and_print(page: Any, shots: Any,
 
     # shortest path between two selected people (rows chosen from the table: Shift adds)
     ids = people.evaluate_all("rows => rows.map(r => r.dataset.id)")
-    far = ids[-1]
+    far = next(i for i in reversed(ids) if i not in (person, victim))
     page.locator(f"#network-people tr[data-id='{person}']").click()
     page.locator(f"#network-people tr[data-id='{far}']").click(modifiers=["Shift"])
     assert page.get_attribute(".network-view", "data-selected") == f"{person} {far}"
@@ -141,7 +144,8 @@ def test_graphiql_is_served_by_the_hub_with_the_header_editor(page: Any) -> None
     sign_in(page, "cleveland-police", "matac-analyst", "matac-tasking", "MATAC-0009")
     page.goto(f"{page.base}/graphql")
     page.wait_for_selector(".graphiql-container")
-    with page.expect_response(lambda r: r.url.endswith("/graphql") and r.request.method == "POST") as answer:
+    page.wait_for_function("() => document.querySelector('.graphiql-editors')?.innerText.includes('matacNominations')")
+    with page.expect_response(lambda r: "matacNominations" in (r.request.post_data or "")) as answer:
         page.click(".graphiql-execute-button")
     assert answer.value.json()["extensions"]["hub"]["purpose"] == "matac-tasking"
     page.wait_for_function("() => document.querySelector('.graphiql-response').innerText.includes('rank')")

@@ -77,12 +77,19 @@ async function askPurpose() {
   });
 }
 
-/** The purposes the hub says this caller may declare (null when the hub cannot say: the known list is used). */
+/** The purposes the hub says this caller may declare today (null when it cannot say: the known list is used). */
 async function declarable() {
   hub.session = { token: session.token };
   try {
-    const { data } = await hub.query('{ purposes { name label justificationRequired justificationPattern } }');
-    return data.purposes?.map((p) => ({ ...p, label: p.label ?? p.name }));
+    const { data } = await hub.query(`{ purposes { code description justificationRequired justificationPattern
+      justificationDescription agreement { id version title } } }`);
+    return data.purposes.map((p) => ({
+      name: p.code,
+      label: `${p.code}: ${p.description}`,
+      justificationPattern: p.justificationRequired ? p.justificationPattern : null,
+      reference: p.justificationPattern ? p.justificationPattern.replace('*', '0001') : '',
+      agreement: p.agreement,
+    }));
   } catch {
     return null;
   }

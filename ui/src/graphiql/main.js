@@ -2,7 +2,10 @@
 // The header editor is on and pre-filled with what the hub needs on every request: a bearer token and the declared
 // purpose. If the analyst signed in on /ui in this tab, that token and purpose are filled in; otherwise placeholders.
 import 'graphiql/setup-workers/vite'; // Monaco's web workers, bundled as local assets
-import 'graphiql/style.css';
+// GraphiQL's own stylesheets, without graphiql/style.css: that one inlines its web fonts as data: URLs, which the
+// hub's Content-Security-Policy (font-src 'self') refuses; the system fonts stand in.
+import '@graphiql/react/style.css';
+import 'graphiql/graphiql.css';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { createElement } from 'react';
