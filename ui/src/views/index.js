@@ -1,12 +1,8 @@
 // The workspace's views, in tab order. Each module exports a factory: ctx -> {name, label, el, activate, reset}.
+import { alertsView } from './alerts.js';
+import { identityView } from './identity.js';
+import { investigationsView } from './investigations.js';
 import { networkView } from './network.js';
 import { nominationsView } from './nominations.js';
-import { placeholder } from './placeholder.js';
 
-export const VIEWS = [
-  nominationsView,
-  networkView,
-  (ctx) => placeholder(ctx, 'alerts', 'Alerts'),
-  (ctx) => placeholder(ctx, 'identity', 'Identity review'),
-  (ctx) => placeholder(ctx, 'investigations', 'Investigations'),
-];
+export const VIEWS = [nominationsView, networkView, alertsView, identityView, investigationsView];

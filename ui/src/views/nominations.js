@@ -140,6 +140,20 @@ export function nominationsView(ctx) {
         load();
       }
     },
+    /** What an investigation saves from the list: its filters and the people listed. */
+    snapshot() {
+      return { area: area.value || null, agency: agency.value || null,
+        people: [...body.rows].map((row) => row.dataset.person) };
+    },
+    /** Reopen with saved filters (an option the current grant no longer offers is added, and answers nothing). */
+    restore({ area: savedArea, agency: savedAgency }) {
+      for (const [select, value] of [[area, savedArea], [agency, savedAgency]]) {
+        if (value && ![...select.options].some((o) => o.value === value)) select.append(h('option', { value }, value));
+        select.value = value ?? '';
+      }
+      loaded = true;
+      load();
+    },
     reset() {
       loaded = false;
       seq++;
