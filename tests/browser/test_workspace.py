@@ -112,6 +112,7 @@ def test_network_expand_path_time_filter_export_and_print(page: Any, shots: Any,
     page.click("#find-path")
     page.wait_for_function("() => /Shortest path: \\d+/.test(document.querySelector('#network-status').innerText)")
     assert _cy(page, f"return cy.getElementById('{far}').hasClass('on-path') && cy.$('.on-path').length >= 3")
+    page.evaluate("window.scrollTo(0, 0)")
     shots(page, "network")
     page.click("#clear-path")
 

@@ -49,7 +49,10 @@ export class SelectableTable {
       row.setAttribute('aria-selected', String(on));
       if (on) last = row;
     }
-    last?.scrollIntoView({ block: 'nearest' });
+    // scroll the table (its own scroll box), never the page: the graph the analyst clicked stays where it was
+    if (last && (last.offsetTop < this.el.scrollTop || last.offsetTop > this.el.scrollTop + this.el.clientHeight - 30)) {
+      this.el.scrollTop = Math.max(0, last.offsetTop - this.el.clientHeight / 2);
+    }
   }
 
   /** Hide rows (time filter) without losing them. */
