@@ -152,3 +152,22 @@ def test_graphiql_is_served_by_the_hub_with_the_header_editor(page: Any) -> None
     page.wait_for_function("() => document.querySelector('.graphiql-response').innerText.includes('rank')")
     headers = page.locator(".graphiql-editor-tool").inner_text()
     assert "X-Purpose" in headers and "MATAC-0009" in headers
+
+
+def test_graph_tables_work_from_the_keyboard_in_step_with_the_canvas(page: Any) -> None:
+    sign_in(page, "cleveland-police", "matac-analyst", "matac-tasking", "MATAC-0001")
+    page.wait_for_selector("section[data-ready] #nominations tbody tr")
+    page.focus("#nominations tbody tr:first-child")
+    page.keyboard.press("Enter")  # a row of the list opens its network
+    page.wait_for_selector(".network-view[data-rendered]")
+    assert page.get_attribute("#cy", "aria-roledescription") == "network graph"
+    page.focus("#network-people tbody tr:first-child")
+    page.keyboard.press("ArrowDown")
+    second = page.evaluate("document.activeElement.dataset.id")
+    page.keyboard.press("Enter")
+    assert page.get_attribute(f"#network-people tr[data-id='{second}']", "aria-selected") == "true"
+    assert _cy(page, f"return cy.getElementById('{second}').hasClass('picked')")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Shift+Enter")  # Shift adds to the selection, as on the canvas
+    assert len((page.get_attribute(".network-view", "data-selected") or "").split()) == 2
+    assert page.is_enabled("#find-path")
