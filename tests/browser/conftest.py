@@ -53,7 +53,7 @@ def build_ui() -> None:
         assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with the demo data, seeded, resolved and scored (what `make run` serves)."""
     data = tmp_path_factory.mktemp("ui-demo")
@@ -63,7 +63,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_url(demo_dir: Path) -> Iterator[str]:
     """A real `hub serve` on the demo data, serving the built page at /ui."""
     build_ui()
@@ -75,7 +75,7 @@ def hub_url(demo_dir: Path) -> Iterator[str]:
         stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def token(demo_dir: Path) -> Callable[[str, str], str]:
     """A development token for (agency, role), for the few API calls a test makes to find its subject."""
     tokens: dict[tuple[str, str], str] = {}
@@ -90,7 +90,9 @@ def token(demo_dir: Path) -> Callable[[str, str], str]:
     return make
 
 
-@pytest.fixture(scope="session")
+# package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it is open,
+# and the tests after this package call asyncio.run()
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
@@ -139,7 +141,7 @@ SHRINK = """async ({src, width}) => {
 }"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
     chosen = os.environ.get("HUB_SCREENSHOTS")
     target = Path(chosen) if chosen else tmp_path_factory.mktemp("shots")
