@@ -22,6 +22,7 @@ def statements() -> list[str]:
     # AlertAck holds acknowledgements from before they belonged to a purpose: kept, never shown
     unique = [(AGENCY, "code"), (SUBMISSION, "id"), (RESOLVED_PERSON, "person_id"), ("AlertAck", "alert_id")]
     unique.append(("AlertAcknowledgement", "key"))
+    unique.append(("Investigation", "id"))  # saved views (graph/investigations.py), read by their owner
     for label, prop in unique:
         out.append(f"CREATE CONSTRAINT {_name(label, prop)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
     for label, prop in (
@@ -32,6 +33,7 @@ def statements() -> list[str]:
         ("PersonRecord", "family_name"),
         ("Incident", "occurred_at"),
         ("AlertAcknowledgement", "alert_id"),
+        ("Investigation", "owner"),
     ):
         out.append(f"CREATE INDEX {_name(label, prop)} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
     return out

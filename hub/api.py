@@ -12,7 +12,9 @@ from hub.resolvers.agencies import agency_by_code, agency_list, agency_reference
 from hub.resolvers.alerts import acknowledge_alert, alert_list
 from hub.resolvers.audit import audit_events, subject_access_report
 from hub.resolvers.dashboard import partnership_dashboard
+from hub.resolvers.explanations import explain, purpose_options
 from hub.resolvers.identity import decide_identity
+from hub.resolvers.investigations import investigation_by_id, investigation_list, save_investigation
 from hub.resolvers.listings import incidents, people
 from hub.resolvers.meta import hub_info
 from hub.resolvers.network import person_network, person_path, person_timeline
@@ -26,7 +28,9 @@ from hub.schema.alerts import AlertEntry
 from hub.schema.audit import AuditPage, SubjectAccessReport
 from hub.schema.dashboard import Dashboard
 from hub.schema.errors import ErrorCodes
+from hub.schema.explanations import Explanation, PurposeOption
 from hub.schema.identity import IdentityDecisionReceipt
+from hub.schema.investigations import Investigation
 from hub.schema.ledger import DisclosureLedger
 from hub.schema.limits import CodedParserCache, limit_extensions
 from hub.schema.meta import HubInfo
@@ -57,6 +61,18 @@ class Query:
     )
     agency: Agency | None = strawberry.field(
         resolver=agency_by_code, description="One agency by code; null when the hub knows no such agency."
+    )
+    purposes: list[PurposeOption] = strawberry.field(
+        resolver=purpose_options,
+        description="The purposes the caller's agency and roles (and token) may declare today, with the agreement "
+        "that governs each and the justification it needs; answered without a declared purpose. Anonymous callers "
+        "get FORBIDDEN.",
+    )
+    explain: Explanation = strawberry.field(
+        resolver=explain,
+        description="Why a record type, or one of its fields, from a source agency is or is not shared with the "
+        "caller under its declared purpose and justification, in the words of `hub agreements explain`. No record "
+        "is read. Without a declared purpose the answer is not allowed, and says so; anonymous callers get FORBIDDEN.",
     )
     people: Page[Person] = strawberry.field(
         resolver=people,
@@ -119,6 +135,17 @@ class Query:
     subject_access_report: SubjectAccessReport = strawberry.field(
         resolver=subject_access_report, description="Every access to one person's data (auditors, audit purpose)."
     )
+    investigations: list[Investigation] = strawberry.field(
+        resolver=investigation_list,
+        description="The caller's own saved views under its current purpose, newest first; each shows only the people "
+        "the current grant lets the caller see (the hidden are simply absent). Person-level purposes only.",
+    )
+    investigation: Investigation | None = strawberry.field(
+        resolver=investigation_by_id,
+        description="One of the caller's own saved views, reopened under its current purpose and grant: only the "
+        "people the grant shows now, the hidden simply absent. Null for someone else's, another purpose's or an id "
+        "that does not exist; opening is audited with the people it shows.",
+    )
     submission: Submission | None = strawberry.field(
         resolver=submission_status,
         description="One of the caller's agency's submissions: its status and the batches received (partner systems).",
@@ -136,6 +163,12 @@ class Mutation:
         resolver=decide_identity,
         description="Confirm or split the link between two person records, with a reason. Audited; holds across "
         "every later identity resolution run.",
+    )
+    save_investigation: Investigation = strawberry.mutation(
+        resolver=save_investigation,
+        description="Save the view on screen (the people, at most 500, and the filters) with the purpose and "
+        "justification declared, as the caller's own; audited before it is stored. People the caller's grant does "
+        "not show are left out, exactly like ids that do not exist.",
     )
     submit_records: SubmissionReceipt = strawberry.mutation(
         resolver=submit_records,

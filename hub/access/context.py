@@ -29,6 +29,7 @@ class Access:
     fields: set[str] = field(default_factory=set)  # catalogue keys disclosed
     refusals: list[str] = field(default_factory=list)  # error codes the response carries
     notes: list[str] = field(default_factory=list)  # what a mutation did, for the audit event
+    problems: tuple[str, ...] = ()  # why the declared purpose could not be taken at all (headers, the token's list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def disclosed(self, entity: str, name: str, person: str | None) -> None:
@@ -85,7 +86,9 @@ def access_for(principal: Principal | None, headers: Mapping[str, str], decider:
     if not problems and purpose and principal.purposes and purpose not in principal.purposes:
         problems = (f"the token does not allow purpose {purpose!r}",)
     if problems:
-        return Access(principal, purpose, justification, Grant(purpose, today=today, reasons=problems))
+        return Access(
+            principal, purpose, justification, Grant(purpose, today=today, reasons=problems), problems=problems
+        )
     asker = Asker(principal.subject, principal.agency, principal.roles)
     return Access(principal, purpose, justification, decider.grant(asker, purpose, justification, today))
 

@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from hub.access import views
+from hub.access import identity, views
 from hub.access.context import Access
+from hub.access.identity import LinkView
 from hub.access.views import PersonView, RecordView
 
 T = TypeVar("T")
@@ -41,6 +42,10 @@ class Loaders:
         self.records: DataLoader[tuple[str, str], list[RecordView]] = DataLoader(load_fn=self._records)
         # (incident key, source agency) -> (role, person id) for the people the incident names
         self.participants: DataLoader[tuple[str, str], list[tuple[str, str]]] = DataLoader(load_fn=self._participants)
+        # person -> the links that joined their records (keyed by the view's id; the view says which records it shows)
+        self.identity_links: DataLoader[PersonView, list[LinkView]] = DataLoader(
+            load_fn=self._identity_links, cache_key_fn=lambda view: view.id
+        )
 
     async def _call(self, work: Callable[..., T], *args: Any) -> T:
         """Graph reads block: keep them off the event loop."""
@@ -76,6 +81,10 @@ class Loaders:
         incidents = [RecordView("incident", source, key, None, {}) for key, source in keys]
         found = await self._call(views.people_in_incidents, incidents)
         return [found[key] for key, _ in keys]
+
+    async def _identity_links(self, people: Sequence[PersonView]) -> list[list[LinkView]]:
+        found = await self._call(identity.identity_links_of, list(people))
+        return [found[p.id] for p in people]
 
 
 def loaders(info: Info) -> Loaders:

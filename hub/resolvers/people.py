@@ -13,11 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from hub.access import views
+from hub.access.identity import LinkView
 from hub.access.views import PersonView
 from hub.resolvers.loaders import loaders
 from hub.resolvers.records import record
+from hub.schema.identity import ComparisonEvidence, IdentityLink
 from hub.schema.people import Involvement, Person
 from hub.schema.records import PersonRecord, Role
+from hub.schema.serial import RecordRef
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,30 @@ class _Reads:
 
     async def recorded(self, entity: str) -> list[Any]:
         return [record(self.info, v) for v in await loaders(self.info).records.load((self.view.id, entity))]
+
+    async def identity_links(self) -> list[IdentityLink]:
+        return [_link(link) for link in await loaders(self.info).identity_links.load(self.view)]
+
+
+def _ref(key: str) -> RecordRef:
+    agency, local_id = key.split(":", 1)
+    return RecordRef(agency=agency, local_id=local_id)
+
+
+def _link(link: LinkView) -> IdentityLink:
+    return IdentityLink(
+        record=_ref(link.record),
+        linked_with=_ref(link.other),
+        match_probability=link.probability,
+        method=link.method,
+        rule=link.rule,
+        comparisons=[
+            ComparisonEvidence(comparison=name, level=level, match_weight=weight, fields=fields)
+            for name, level, weight, fields in link.comparisons
+        ],
+        subject=link.person,
+        rule_fields=link.rule_fields,
+    )
 
 
 def person(info: Info, view: PersonView | None) -> Person | None:

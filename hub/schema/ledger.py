@@ -9,6 +9,7 @@ from graphql import GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
 from hub.policy.catalogue import FIELDS
+from hub.schema.identity import IdentityLink
 from hub.schema.records import PersonLink, Record
 
 
@@ -27,7 +28,24 @@ class DisclosureLedger(SchemaExtension):
                     if isinstance(link, PersonLink):
                         access.disclosed(root.entity, link.field, root.subject)
                         access.saw(str(link.person_id))
+        elif isinstance(root, IdentityLink) and result is not None and result != []:
+            _identity_link(info.context["access"], root, _python_name(info))
         return result
+
+
+def _identity_link(access: Any, link: IdentityLink, name: str) -> None:
+    """An identity link discloses the local ids of its two records, and what each comparison shown is computed
+    from."""
+    keys: tuple[str, ...] = ()
+    if name in ("record", "linked_with"):
+        keys = ("person.local_id",)
+    elif name == "comparisons":
+        keys = tuple(key for c in link.comparisons for key in c.fields)
+    elif name == "rule":
+        keys = link.rule_fields
+    for key in keys:
+        entity, field = key.split(".", 1)
+        access.disclosed(entity, field, link.subject)
 
 
 def _python_name(info: GraphQLResolveInfo) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import strawberry
 
+from hub.schema.identity import IdentityLink
 from hub.schema.records import (
     Disclosure,
     Incident,
@@ -37,6 +38,8 @@ class PersonReads(Protocol):
 
     async def incidents(self) -> list[Involvement]: ...
 
+    async def identity_links(self) -> list[IdentityLink]: ...
+
     async def recorded(self, entity: str) -> list[Any]:
         """The person's records of one type (``relationship``, ``order``...)."""
         ...
@@ -56,6 +59,14 @@ class Person:
     @strawberry.field(description="The agency records that make up this person, those the caller may see.")
     def records(self) -> list[PersonRecord]:
         return self.reads.records()
+
+    @strawberry.field(
+        description="For identity review: how this person's records were joined, one link per record the caller sees "
+        "with its local id, where the record it was joined with is one the caller sees too; any other link is left "
+        "out, uncounted. Confirm or split one with `decideIdentity`."
+    )
+    async def identity_links(self) -> list[IdentityLink]:
+        return await self.reads.identity_links()
 
     @strawberry.field(description="Incidents this person is linked to, oldest first, within the retention window.")
     async def incidents(self) -> list[Involvement]:

@@ -80,8 +80,20 @@ def made_up_person(rng: random.Random) -> str:
 class Pools:
     """Argument values from the world, split by what one caller may and may not see."""
 
-    def __init__(self, world: World, view: View, alert_ids: list[str], extra_strings: list[str]) -> None:
+    def __init__(
+        self,
+        world: World,
+        view: View,
+        alert_ids: list[str],
+        extra_strings: list[str],
+        investigations: dict[str, tuple[str | None, str | None]] | None = None,
+    ) -> None:
         self.world, self.view = world, view
+        # investigation id -> (agency, purpose) it was saved by and under: the caller's own, and everyone else's
+        saved = investigations or {}
+        me = (view.caller.agency, view.caller.purpose)
+        self.own_investigations = sorted(i for i, owner in saved.items() if owner == me)
+        self.other_investigations = sorted(i for i, owner in saved.items() if owner != me)
         everyone = sorted(world.person_ids)
         self.visible = sorted(view.visible)
         self.hidden = sorted(set(everyone) - view.visible)
@@ -458,6 +470,28 @@ def probes_for(gen: Generator, pools: Pools, view: View, op: str, root: str) -> 
         return out
     if root == "acknowledgeAlert":
         return []  # written in the acknowledgement phase, in a fixed order (see run.py)
+    if root == "explain":
+        rtype = rng.choice(["person", "incident", "relationship", "order", "referral", "support_need", "nonsense"])
+        args = {"recordType": rtype}
+        if rng.random() < 0.6:
+            args["field"] = rng.choice(["local_id", "dob", "postcode", "victims", "perpetrators", "need", "nope"])
+        if rng.random() < 0.7:
+            args["agency"] = pools.agency(rng)
+        return [one(args)]
+    if root == "investigation":
+        mine = pools.own_investigations
+        out = [one({"id": rng.choice(mine) if mine and rng.random() < 0.5 else f"INV-{rng.randrange(10**16):016X}"})]
+        if pools.other_investigations:
+            other, fake = rng.choice(pools.other_investigations), f"INV-{rng.randrange(10**16):016X}"
+            out += pair(lambda v: one({"id": v}), other, fake, [other, fake])
+        return out
+    if root == "investigations":
+        return [one({"first": rng.choice([1, 20, 100])})]
+    if root == "saveInvestigation":
+        people = [pools.person(rng) for _ in range(rng.randint(0, 6))]
+        centre = pools.person(rng)
+        view_in = {"personIds": people, "filters": {"centrePersonId": centre, "hops": 2, "area": "TS18"}}
+        return [one({"name": "leak probe", "view": view_in}, set(people) | {centre}, write=True)]
     if root == "decideIdentity":
         out = []
         own = [k for k in pools.visible_records if k[0] == view.caller.agency] or pools.visible_records

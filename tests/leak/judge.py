@@ -60,8 +60,27 @@ ROLE_LINK = {"PERPETRATOR": "perpetrators", "CHILD_HARM_CONCERN": "perpetrators"
 AUDIT_TYPES = {"AuditEntry", "AuditPage", "SubjectAccessReport"}
 PERSON_TYPES = {"Person", "AlertEntry", "Nomination", "NominationList", "SerialPerpetratorEntry", "SerialVictim",
                 "Network", "Connection", "TimelineEntry", "EncompassNotification", "PersonConnection",
-                "IncidentConnection", "Involvement", "Participant", "PersonLink", *TYPES}  # fmt: skip
-NON_PERSONAL_ROOTS = {"hub", "agencies", "agency", "_service", "__typename", "__schema", "__type"}
+                "IncidentConnection", "Involvement", "Participant", "PersonLink", "IdentityLink", "Investigation",
+                *TYPES}  # fmt: skip
+NON_PERSONAL_ROOTS = {
+    "hub",
+    "agencies",
+    "agency",
+    "_service",
+    "__typename",
+    "__schema",
+    "__type",
+    "explain",
+    "purposes",
+}
+# identity evidence, read as the agreements would: a comparison of two person records tells what the fields it is
+# computed from tell (graph/identity/model.py names them), so it may be shown only where those person fields are
+# shared as recorded (no mask); "neighbours" (and a rule's partner) tells of a partner or other party
+COMPARED = {
+    "national_id": ("identifiers",), "given_name": ("given_name",), "family_name": ("family_name",), "dob": ("dob",),
+    "postcode": ("postcode",), "gender": ("gender",),
+}  # fmt: skip
+PARTNER_LINKS = (("incident", "victims"), ("relationship", "other"))
 WRITE_ROOTS = {"submitRecords", "openSubmission", "closeSubmission", "submission"}  # a partner's own submissions
 SUMMARY_COUNT = re.compile(r"(\d+) earlier incident")
 
@@ -114,6 +133,8 @@ class Judge:
         self._forbidden: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
         # (alert id, purpose) -> the note of the first acknowledgement under that purpose: one stands per purpose
         self.acks: dict[tuple[str, str | None], str] = {}
+        # investigation id -> (agency, purpose) of the caller that saved it (every demo token has the same subject)
+        self.saved: dict[str, tuple[str | None, str | None]] = {}
         self.perpetrated: dict[str, list[Rec]] = defaultdict(list)  # resolved id -> incidents as perpetrator
         for rec in world.current():
             if rec.type == "incident":
@@ -245,6 +266,10 @@ class Ctx:
             self.connection(typename, node, path)
             if typename == "PersonConnection":
                 self.listing = True
+        elif typename == "IdentityLink":
+            self.identity_link(node, path, person)
+        elif typename == "Investigation":
+            self.investigation(node, path)
         elif typename == "IdentityDecisionReceipt":
             self.identity(node, path)
         elif typename == "SubmissionReceipt":
@@ -557,6 +582,51 @@ class Ctx:
                     total,
                     f"counts incidents past retention or sources ({allowed} allowed)",
                 )
+
+    def identity_link(self, node: dict[str, Any], path: str, person: str | None) -> None:
+        """Both records of a link: person records of this person, of agencies that flow; evidence only where the
+        fields it is computed from are shared as recorded."""
+        t = self.terms
+        recs = [
+            rec
+            for side in ("record", "linkedWith")
+            if isinstance(ref := first(node, side), dict)
+            for rec in self.refs([ref], f"{path}.{side}")
+        ]
+        for rec in recs:
+            owner = self.world.person_of.get(rec.key)
+            if rec.type != "person" or (person and owner != person):
+                self.add("person-visible", path, f"{rec.agency}:{rec.local_id}", f"a record of {owner} under {person}")
+            elif not self.view.source_ok(rec.agency):
+                self.add("source-flows", path, f"{rec.agency}:{rec.local_id}", "a person record that does not flow")
+        if t is None:
+            return
+        plain = lambda name: t.shares("person", name) and t.masked("person", name) is None  # noqa: E731
+        partner = any(t.shares(rtype, name) for rtype, name in PARTNER_LINKS)
+        for i, c in enumerate(first(node, "comparisons") or []):
+            name = first(c, "comparison") if isinstance(c, dict) else None
+            ok = partner if name == "neighbours" else all(plain(n) for n in COMPARED.get(str(name), ("?",)))
+            if name and not ok:
+                self.add("field-shared", f"{path}.comparisons[{i}]", name, "evidence on fields not shared as recorded")
+        rule = first(node, "rule")
+        if isinstance(rule, str) and not (plain("given_name") and plain("family_name")):
+            self.add("field-shared", f"{path}.rule", rule, "a rule on names not shared as recorded")
+        if isinstance(rule, str) and "partner" in rule and not partner:
+            self.add("field-shared", f"{path}.rule", rule, "a rule on a partner the agreement does not share")
+
+    def investigation(self, node: dict[str, Any], path: str) -> None:
+        """An investigation is its saver's own, under the purpose it was saved under; the people in it are those
+        the caller itself put there (anchors), which must still be people it may see (``persons``)."""
+        owner = self.judge.saved.get(str(first(node, "id")))
+        me = (self.view.caller.agency, self.view.caller.purpose)
+        if owner is not None and owner != me:
+            self.add("cross-purpose-writes", path, first(node, "id"), f"an investigation of {owner} shown to {me}")
+        purpose = first(node, "purpose")
+        if purpose is not None and purpose != self.view.caller.purpose:
+            self.add("cross-purpose-writes", f"{path}.purpose", purpose, "an investigation of another purpose")
+        people = [*(first(node, "personIds") or []), *(first(p, "id") for p in first(node, "people") or [])]
+        centre = first(first(node, "filters") or {}, "centrePersonId")
+        self.anchors.update(str(p) for p in [*people, centre] if p)
 
     # --- writes ----------------------------------------------------------------------------------------------------
 

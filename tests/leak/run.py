@@ -30,7 +30,15 @@ from tests.leak.oracle import Caller, View
 from tests.leak.world import CHILDRENS, DAP, HOUSING, IDVA, NHS, POLICE, PROBATION, SCHOOLS, World, token
 
 MARAC_AGENCIES = (POLICE, PROBATION, NHS, CHILDRENS, HOUSING, IDVA)
-MUTATIONS = {"decideIdentity", "submitRecords", "openSubmission", "closeSubmission", "acknowledgeAlert"}
+MUTATIONS = {
+    "decideIdentity", "submitRecords", "openSubmission", "closeSubmission", "acknowledgeAlert", "saveInvestigation",
+}  # fmt: skip
+SAVE = (
+    "mutation Save($name: String!, $view: InvestigationInput!) { saveInvestigation(name: $name, view: $view) { "
+    "__typename id name purpose justification personIds people { __typename id records { __typename agency localId } "
+    "identityLinks { __typename record { agency localId } linkedWith { agency localId } method rule comparisons { "
+    "comparison level } } } filters { __typename centrePersonId area agency hops } } }"
+)
 
 
 def callers() -> list[tuple[str, str | None, str | None, str | None, str | None]]:
@@ -126,6 +134,7 @@ class Campaign:
     def run(self, budget: int, progress: Callable[[str], None] | None = None) -> None:
         started = time.monotonic()
         self.acknowledgements()
+        self.investigations()
         reads, writes = self.generate(budget)
         if progress:
             progress(f"{len(reads)} reads, {len(writes)} writes generated")
@@ -210,6 +219,24 @@ class Campaign:
         for name in order:
             self.probe(name, listing, "alerts")
 
+    def investigations(self) -> None:
+        """Every caller saves a view of people it may and may not see and a made-up id, so that the generated reads
+        open each other's investigations (under other purposes, of other agencies) beside made-up ids."""
+        rng = random.Random(self.seed + 1)
+        for name in sorted(self.views):
+            view = self.views[name]
+            pools = Pools(self.world, view, self.alert_ids, [])
+            people = [*rng.sample(pools.visible, min(3, len(pools.visible)))]
+            people += [*rng.sample(pools.hidden, min(2, len(pools.hidden))), made_up_person(rng)]
+            variables = {
+                "name": f"leak {name}",
+                "view": {"personIds": people, "filters": {"centrePersonId": people[0]}},
+            }
+            _, _, body = self.probe(name, SAVE, "saveInvestigation", **variables)
+            saved = ((body.get("data") or {}).get("saveInvestigation") if isinstance(body, dict) else None) or {}
+            if saved.get("id"):
+                self.judge.saved[saved["id"]] = (view.caller.agency, view.caller.purpose)
+
     def finding(self, rule: str, probe: Probe, path: str, value: str, detail: str) -> Finding:
         return Finding(rule, probe.caller, probe.root, path, value, detail, probe.query, json.dumps(probe.variables))
 
@@ -221,7 +248,7 @@ class Campaign:
         for i, name in enumerate(names):
             view = self.views[name]
             gen = Generator(self.schema, self.seed * 1000 + i)
-            pools = Pools(self.world, view, self.alert_ids, [])
+            pools = Pools(self.world, view, self.alert_ids, [], self.judge.saved)
             for probe in [*scenario_probes(gen, pools, view), *plan(gen, pools, view, per)]:
                 (writes if probe.root in MUTATIONS else reads).append(probe)
         random.Random(self.seed).shuffle(reads)
