@@ -587,8 +587,12 @@ class Ctx:
         """Both records of a link: person records of this person, of agencies that flow; evidence only where the
         fields it is computed from are shared as recorded."""
         t = self.terms
-        refs = [r for r in (first(node, "record"), first(node, "linkedWith")) if isinstance(r, dict)]
-        recs = self.refs(refs, f"{path}.record")
+        recs = [
+            rec
+            for side in ("record", "linkedWith")
+            if isinstance(ref := first(node, side), dict)
+            for rec in self.refs([ref], f"{path}.{side}")
+        ]
         for rec in recs:
             owner = self.world.person_of.get(rec.key)
             if rec.type != "person" or (person and owner != person):
