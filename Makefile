@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench eval fuzz venv clean
+.PHONY: run test check lint bench eval fuzz venv ui browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -15,15 +15,37 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+## make ui: build the analyst page and GraphiQL (ui/dist) from the pinned npm packages, when their sources changed
+UI_SOURCES := $(shell find ui -path ui/node_modules -prune -o -path ui/dist -prune -o -type f -print)
+UI_BUILT := ui/dist/.built
+
+$(UI_BUILT): $(UI_SOURCES)
+	@command -v npm >/dev/null || { echo "make: the analyst page is built with Node.js 20+ and npm, and npm is not on PATH"; exit 2; }
+	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	@touch $@
+
+ui: $(UI_BUILT)
+
+## the browser tests drive Debian's chromium: installed once, with apt-get (as root, or through sudo)
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests (once)"
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+browser: $(CHROMIUM)
+
 ## make run: install, seed demo data into an empty graph, resolve identities and score, serve the hub
-run: venv
+run: venv ui
 	$(BIN)/hub seed --if-empty
 	$(BIN)/hub resolve --if-needed
 	$(BIN)/hub score --top 10
 	$(BIN)/hub serve
 
 ## make test: the whole test suite
-test: venv
+test: venv ui browser
 	$(BIN)/pytest
 
 ## make check: lint, types and tests, as CI should
@@ -35,12 +57,13 @@ lint: venv
 	$(BIN)/mypy hub graph synthetic
 
 ## make bench: benchmarks (minutes); figures go to the README
-bench: venv
+bench: venv ui browser
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.trust
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.resolve --people 10000,30000,100000
 	$(BIN)/python -m bench.score
+	$(BIN)/python -m bench.ui
 
 ## make fuzz: the long leak run (tests/leak at 10,000 generated queries, about 3 minutes); exits 1 on any finding
 FUZZ_QUERIES ?= 10000
