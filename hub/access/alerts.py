@@ -10,7 +10,7 @@ from graph.analytics.alerts import Acknowledgement, Alert, acknowledge, acknowle
 from graph.store import Graph
 from hub.access.context import Access, BadRequest, Forbidden
 from hub.audit import AuditEvent
-from hub.audit.requests import trace_id
+from hub.audit.requests import intent_event
 
 
 def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tuple[Alert, Acknowledgement | None]]:
@@ -34,22 +34,8 @@ def alerts_for(access: Access, graph: Graph, kinds: list[str] | None) -> list[tu
 
 
 def acknowledgement_event(access: Access, alert_id: str, traceparent: str | None) -> AuditEvent | None:
-    """The audit event to make durable before an acknowledgement takes effect (no trail, no change); none without a
-    principal, whom ``acknowledge_alert`` refuses anyway."""
-    principal = access.principal
-    if principal is None:
-        return None
-    return AuditEvent(
-        at=dt.datetime.now(dt.UTC),
-        subject=principal.subject,
-        agency=principal.agency,
-        client=principal.client_id,
-        roles=tuple(sorted(principal.roles)),
-        purpose=access.purpose,
-        decision="allow",
-        reasons=(f"acknowledgement of alert {alert_id} requested",),
-        trace_id=trace_id(traceparent),
-    )
+    """The audit event to make durable before an acknowledgement takes effect."""
+    return intent_event(access, f"acknowledgement of alert {alert_id} requested", traceparent)
 
 
 def acknowledge_alert(access: Access, graph: Graph, alert_id: str, note: str) -> bool:

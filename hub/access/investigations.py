@@ -23,7 +23,7 @@ from graph.store import Graph
 from hub.access.context import Access, BadRequest
 from hub.access.views import PersonView, find_people
 from hub.audit import AuditEvent
-from hub.audit.requests import trace_id
+from hub.audit.requests import intent_event
 
 PERSON_ID = re.compile(r"^HP-[0-9A-F]{12}$")  # graph.persons.new_person_id
 DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -102,20 +102,7 @@ def draft(access: Access, graph: Graph, name: str, person_ids: list[str], filter
 
 def save_event(access: Access, made: Opened, traceparent: str | None) -> AuditEvent | None:
     """The event made durable before the investigation is stored (no trail, no change)."""
-    principal = access.principal
-    if principal is None:
-        return None
-    return AuditEvent(
-        at=dt.datetime.now(dt.UTC),
-        subject=principal.subject,
-        agency=principal.agency,
-        client=principal.client_id,
-        roles=tuple(sorted(principal.roles)),
-        purpose=access.purpose,
-        decision="allow",
-        reasons=(f"investigation {made.investigation.id} save requested",),
-        trace_id=trace_id(traceparent),
-    )
+    return intent_event(access, f"investigation {made.investigation.id} save requested", traceparent)
 
 
 def save(access: Access, graph: Graph, made: Opened) -> Opened:

@@ -43,6 +43,25 @@ def safe_text(text: str | None) -> str | None:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:200]
 
 
+def intent_event(access: Access, reason: str, traceparent: str | None) -> AuditEvent | None:
+    """The event a write makes durable before it takes effect (no trail, no change), saying what was asked; none
+    without a principal, whom every write refuses anyway."""
+    principal = access.principal
+    if principal is None:
+        return None
+    return AuditEvent(
+        at=dt.datetime.now(dt.UTC),
+        subject=principal.subject,
+        agency=principal.agency,
+        client=principal.client_id,
+        roles=tuple(sorted(principal.roles)),
+        purpose=access.purpose,
+        decision="allow",
+        reasons=(reason,),
+        trace_id=trace_id(traceparent),
+    )
+
+
 def event_for(access: Access, request_data: Any, traceparent: str | None) -> AuditEvent:
     principal, grant = access.principal, access.grant
     query = getattr(request_data, "query", None)
