@@ -31,7 +31,10 @@ KUBERNETES_VERSION = "1.35.0"
 BIN = Path(sys.executable).parent  # the tools come with the dev extra, into the same environment as pytest
 
 # a variable set for the hub but read by neither the hub nor the entrypoint: who reads it
-READ_ELSEWHERE = {"PGPASSWORD": "libpq (the PostgreSQL client library under psycopg)"}
+READ_ELSEWHERE = {
+    "PGPASSWORD": "libpq (the PostgreSQL client library under psycopg)",
+    "FORWARDED_ALLOW_IPS": "uvicorn (whose X-Forwarded-For it trusts)",
+}
 
 
 def manifests() -> list[Path]:
