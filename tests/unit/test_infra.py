@@ -214,3 +214,44 @@ def test_the_entrypoint_turns_secret_files_into_variables(tmp_path: Path) -> Non
         capture_output=True,
     )
     assert missing.returncode != 0  # a secret that is not there stops the container, rather than start without it
+
+
+# --- the build context holds what the image copies, and none of the local state
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule: the last pattern matching the path or one of its parents decides (``!`` keeps)."""
+    parts = path.split("/")
+    ignored = False
+    for raw in patterns:
+        keep = raw.startswith("!")
+        pattern = raw.removeprefix("!").strip("/")
+        regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
+        if any(re.fullmatch(regex, "/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+            ignored = not keep
+    return ignored
+
+
+def test_the_build_context_has_what_the_image_copies_and_no_local_state() -> None:
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    dockerfile = (INFRA / "hub" / "Dockerfile").read_text(encoding="utf-8")
+    copied = [
+        source
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert "infra/hub/entrypoint.sh" in copied and "ui/package-lock.json" in copied
+    for source in copied:
+        path = source.rstrip("/")
+        assert (ROOT / path).exists(), f"the Dockerfile copies {source}, which the repository does not have"
+        sample = f"{path}/x.py" if source.endswith("/") else path
+        assert not _ignored(sample, patterns), f".dockerignore leaves {source} out of the build context"
+    for local in [".hub-data/secrets/audit-signing.key", ".venv/bin/python", "infra/secrets/neo4j-password",
+                  "ui/node_modules/vite/package.json", "ui/dist/index.html", "hub/__pycache__/app.cpython-312.pyc",
+                  ".git/config", "tests/conftest.py"]:  # fmt: skip
+        assert _ignored(local, patterns), f"{local} would be sent to the image build"
