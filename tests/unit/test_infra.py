@@ -45,15 +45,23 @@ def yaml_files() -> list[Path]:
     return [*sorted(p for p in INFRA.rglob("*.y*ml") if "node_modules" not in p.parts), INFRA / ".yamllint"]
 
 
-def commands(
-    dockerfiles: list[Path], compose: list[Path], k8s: list[Path], yamls: list[Path], scripts: list[Path]
-) -> dict[str, list[str]]:
+# the command each tool runs, before the files it checks (as make infra runs them)
+TOOLS: dict[str, list[str | Path]] = {
+    "hadolint": [BIN / "hadolint"],
+    "compose": [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
+    "kubernetes": [BIN / "kubernetes-validate", "--strict", "-k", KUBERNETES_VERSION],
+    "yamllint": [BIN / "yamllint", "-c", INFRA / ".yamllint", "--strict"],
+    "shellcheck": [BIN / "shellcheck"],
+}
+
+
+def checked_files() -> dict[str, list[Path]]:
     return {
-        "hadolint": [str(BIN / "hadolint"), *map(str, dockerfiles)],
-        "compose": [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", *map(str, compose)],
-        "kubernetes": [str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, *map(str, k8s)],
-        "yamllint": [str(BIN / "yamllint"), "-c", str(INFRA / ".yamllint"), "--strict", *map(str, yamls)],
-        "shellcheck": [str(BIN / "shellcheck"), *map(str, scripts)],
+        "hadolint": DOCKERFILES,
+        "compose": [INFRA / "compose.yaml"],
+        "kubernetes": manifests(),
+        "yamllint": yaml_files(),
+        "shellcheck": [ENTRYPOINT],
     }
 
 
@@ -81,14 +89,12 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.C
     broken = tmp_path_factory.mktemp("broken")
     for name, text in BROKEN.values():
         (broken / name).write_text(text, encoding="utf-8")
-    real = commands(DOCKERFILES, [INFRA / "compose.yaml"], manifests(), yaml_files(), [ENTRYPOINT])
-    bad = commands(*[[broken / BROKEN[tool][0]] for tool in ("hadolint", "compose", "kubernetes", "yamllint")], [])
-    bad["shellcheck"] = commands([], [], [], [], [broken / BROKEN["shellcheck"][0]])["shellcheck"]
-    jobs = {**real, **{f"broken {tool}": argv for tool, argv in bad.items()}}
+    jobs = {tool: [*TOOLS[tool], *files] for tool, files in checked_files().items()}
+    jobs |= {f"broken {tool}": [*TOOLS[tool], broken / name] for tool, (name, _) in BROKEN.items()}
     env = {**os.environ, "NO_COLOR": "1"}
 
-    def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    def run(argv: list[str | Path]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(list(map(str, argv)), capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(run, argv) for name, argv in jobs.items()}
