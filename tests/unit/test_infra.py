@@ -96,6 +96,9 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.C
     def run(argv: list[str | Path]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(list(map(str, argv)), capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
 
+    missing = sorted({str(argv[0]) for argv in jobs.values() if not Path(argv[0]).exists()})
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not installed: install the dev extra (make venv)")
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(run, argv) for name, argv in jobs.items()}
         return {name: future.result() for name, future in futures.items()}
