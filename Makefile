@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench eval fuzz venv ui browser clean
+.PHONY: run test check lint bench eval fuzz venv ui browser clean infra
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -55,6 +55,16 @@ lint: venv
 	$(BIN)/ruff check hub graph synthetic tests bench
 	$(BIN)/ruff format --check hub graph synthetic tests bench
 	$(BIN)/mypy hub graph synthetic
+
+## make infra: the deployment artefacts (infra/) through the tools that read them, offline; tests/unit/test_infra.py
+## runs the same commands in make test
+KUBERNETES_VERSION ?= 1.35.0
+infra: venv
+	$(BIN)/hadolint infra/hub/Dockerfile infra/gateway/Dockerfile
+	$(BIN)/shellcheck infra/hub/entrypoint.sh
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/compose.yaml
+	$(BIN)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) $(filter-out %/kustomization.yaml,$(wildcard infra/k8s/*.yaml))
+	$(BIN)/yamllint -c infra/.yamllint --strict infra
 
 ## make bench: benchmarks (minutes); figures go to the README
 bench: venv ui browser
