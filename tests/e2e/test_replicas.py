@@ -99,8 +99,9 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         try:
             for port, process in zip(ports, processes, strict=True):
                 wait_ready(f"http://127.0.0.1:{port}", process, serve_log(root / "data", port))
-            hub = Replicas(root, env, url, root / "witness", "", *(f"http://127.0.0.1:{p}" for p in ports), processes[1])
-            person = {"type": "person", "agency": POLICE, "local_id": "RP-1", "given_name": "Replica", "dob": "1980-01-01"}
+            single, pooled = (f"http://127.0.0.1:{port}" for port in ports)
+            hub = Replicas(root, env, url, root / "witness", "", single, pooled, processes[1])
+            person = {"type": "person", "agency": POLICE, "local_id": "RP-1", "given_name": "Rep", "dob": "1980-01-01"}
             done = hub.cli("ingest", str(write_jsonl(root / "people.jsonl", [person])), "--agency", POLICE)
             assert done.returncode == 0, done.stderr
             done = hub.cli("token", "--agency", POLICE, "--role", "matac-analyst")
