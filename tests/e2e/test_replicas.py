@@ -195,6 +195,8 @@ def test_a_worker_killed_mid_load_sends_no_response_without_its_event(replicas: 
             time.sleep(0.05)
         os.kill(before[0], signal.SIGKILL)
 
+    port = int(replicas.pooled.rsplit(":", 1)[1])
+    assert serve_log(replicas.root / "data", port).read_text().count("hub: serving on") == 1  # one banner, not two
     thread = threading.Thread(target=killer)
     thread.start()
     results = _load(replicas, [replicas.pooled], 100, "KILL")
@@ -211,7 +213,6 @@ def test_a_worker_killed_mid_load_sends_no_response_without_its_event(replicas: 
     while len(after := _workers(supervisor)) < 2 or before[0] in after:
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.5)
-    port = int(replicas.pooled.rsplit(":", 1)[1])
     wait_ready(replicas.pooled, replicas.pooled_process, serve_log(replicas.root / "data", port))
 
 
