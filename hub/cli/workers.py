@@ -40,6 +40,9 @@ from hub.telemetry import configure, log_config
 
 log = logging.getLogger("hub")
 READY_WITHIN = 180.0  # seconds for a worker to start serving (its lifespan attaches to the graph and migrates it)
+# a worker that does not answer the supervisor's ping (a thread of its own) within this is killed and replaced:
+# uvicorn's 5 s can be missed by a healthy worker on a busy machine, and a replacement costs a start
+HEALTHCHECK = 30
 _PR_SET_PDEATHSIG = 1
 
 
@@ -83,7 +86,12 @@ def supervise(settings: Settings, sock: socket.socket, workers: int, announce: C
             raise click.ClickException(f"the audit trail cannot be opened: {exc}") from exc
         with open_graph(settings.graph_config(), role="serve", notify=log.warning) as graph:
             config = uvicorn.Config(
-                WorkerApp(settings), factory=True, workers=workers, log_level="warning", log_config=log_config()
+                WorkerApp(settings),
+                factory=True,
+                workers=workers,
+                log_level="warning",
+                log_config=log_config(),
+                timeout_worker_healthcheck=HEALTHCHECK,
             )
             supervisor = _Supervisor(config, [sock], lambda: announce(graph.engine))
             supervisor.run()

@@ -28,6 +28,7 @@ import httpx
 import psycopg
 import pytest
 
+from hub.auth.issuer import EmbeddedIssuer, signing_key_path
 from tests.helpers import HUB, REPO, free_port, hub_env, serve_log, stop, wait_ready, write_jsonl
 from tests.integration.test_audit_contract import running_postgres, schema_url
 
@@ -104,9 +105,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
             person = {"type": "person", "agency": POLICE, "local_id": "RP-1", "given_name": "Rep", "dob": "1980-01-01"}
             done = hub.cli("ingest", str(write_jsonl(root / "people.jsonl", [person])), "--agency", POLICE)
             assert done.returncode == 0, done.stderr
-            done = hub.cli("token", "--agency", POLICE, "--role", "matac-analyst")
-            assert done.returncode == 0, done.stderr
-            hub.token = done.stdout.strip()
+            issuer = EmbeddedIssuer(signing_key_path(root / "data"))  # as `hub token` does, without a process
+            hub.token = issuer.issue(subject="dev:replicas", agency=POLICE, roles=("matac-analyst",), ttl=900)
             found = hub.post(hub.single, READ, "MATAC-SETUP").json()
             hub.person = found["data"]["personByRecord"]["id"]
             yield hub
