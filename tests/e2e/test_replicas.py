@@ -117,6 +117,18 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
                 assert "Traceback" not in serve_log(root / "data", port).read_text()
 
 
+def test_workers_refuse_to_start_on_a_broken_agreement_before_any_worker_starts(tmp_path: Path) -> None:
+    agreements = tmp_path / "agreements"
+    shutil.copytree(REPO / "agreements", agreements)
+    (agreements / "broken.yaml").write_text("id: broken\npurposes: [unclosed\n")
+    env = hub_env(tmp_path / "data", HUB_AGREEMENTS_DIR=str(agreements))
+    command = [HUB, "serve", "--port", str(free_port()), "--workers", "2"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "the agreements are invalid" in done.stderr and "broken.yaml" in done.stderr
+    assert "Traceback" not in done.stderr and "hub: serving on" not in done.stderr
+    assert not (tmp_path / "data" / "graph").exists()  # refused before the graph was started
+
+
 def _send(hub: Replicas, base: str, kind: str, tag: str) -> tuple[str, str, int, dict[str, Any] | None]:
     """One request of ``kind`` with a justification of its own; (justification, kind, status, body)."""
     justification = f"MATAC-{tag}-{next(hub.serial)}"
