@@ -242,5 +242,12 @@ def test_an_agreement_added_on_disk_decides_every_processes_next_request(replica
     time.sleep(1.2)  # each process looks at the directory at most once a second (hub.policy.reload)
 
     assert version(replicas.single) == 5
-    # the kernel spreads connections over the workers: every one of these requests lands on one of them
-    assert [version(replicas.pooled) for _ in range(12)] == [5] * 12
+    # whichever worker the kernel hands a connection to decides it under the new version; each worker logs its reload
+    # once, on its first request after the change, so two lines mean both workers have served one under it
+    log = serve_log(replicas.root / "data", int(replicas.pooled.rsplit(":", 1)[1]))
+    deadline = time.monotonic() + 30
+    while log.read_text().count("agreements reloaded") < 2:
+        assert time.monotonic() < deadline, "a worker has not served a request under the new agreement"
+        with ThreadPoolExecutor(4) as pool:  # concurrent, so that a busy worker leaves the next connection to another
+            assert list(pool.map(lambda _: version(replicas.pooled), range(4))) == [5] * 4
+    assert log.read_text().count("agreements reloaded") == 2
