@@ -210,22 +210,29 @@ def _command(paths: _Paths, *, bolt_port: int, http_port: int, heap: str) -> lis
 
 
 def _password(paths: _Paths) -> str:
-    """The root password, generated once. ArcadeDB stores it at the first start and ignores later ones."""
+    """The root password, generated once. ArcadeDB stores it at the first start and ignores later ones. Two processes
+    starting at once on a new data directory (replicas) both get the first one written."""
     paths.secrets.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        password = paths.password.read_text().strip()
-    except FileNotFoundError:
-        password = secrets.token_urlsafe(24)
-        _write_private(paths.password, password + "\n")
-    if not paths.argfile.exists():
-        _write_private(paths.argfile, f"-Darcadedb.server.rootPassword={password}\n")
+    _create_once(paths.password, secrets.token_urlsafe(24) + "\n")
+    password = paths.password.read_text().strip()
+    _create_once(paths.argfile, f"-Darcadedb.server.rootPassword={password}\n")
     return password
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+def _create_once(path: Path, text: str) -> None:
+    """Write ``path`` (mode 0600) unless it exists; linked into place whole, so a reader never sees it half-written
+    and, of two processes racing, the first link wins."""
+    if path.exists():
+        return
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _ready(info: ServerInfo, password: str) -> bool:

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,11 @@ def configure(env: Mapping[str, str] = os.environ) -> Telemetry:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
     named = env.get("OTEL_SERVICE_NAME") or "service.name=" in env.get("OTEL_RESOURCE_ATTRIBUTES", "")
-    resource = Resource.create({} if named else {"service.name": SERVICE_NAME})  # also reads OTEL_RESOURCE_ATTRIBUTES
+    attributes = {} if named else {"service.name": SERVICE_NAME}
+    if "service.instance.id=" not in env.get("OTEL_RESOURCE_ATTRIBUTES", ""):
+        # one per process: replicas' cumulative metrics would otherwise merge into one series and contradict it
+        attributes["service.instance.id"] = str(uuid.uuid4())
+    resource = Resource.create(attributes)  # also reads OTEL_RESOURCE_ATTRIBUTES
     span_exporters = _exporters(env, "traces")
     # with nowhere to send spans, keep the API's no-op tracer: building spans only to drop them costs about 1 ms a
     # request (the audit trail then takes the trace id from the caller's traceparent, as it would anyway)

@@ -3,6 +3,10 @@
 The port is bound before anything else starts, so a port in use is one line and exit 3 (the README's exit codes), not
 a traceback after the graph has started; the banner is printed once the server accepts connections, so whatever
 reads it (a person, a script waiting for the address) can use the addresses at once.
+
+``--workers N`` (N > 1) runs N worker processes on the one bound socket under uvicorn's supervisor
+(``hub.cli.workers``), which restarts a worker that dies. The hub keeps no state of its own between requests beyond
+caches (docs/replicas.md), so workers, and separate ``hub serve`` processes, share the graph and the audit trail.
 """
 
 from __future__ import annotations
@@ -73,8 +77,16 @@ class _Server(uvicorn.Server):
 @click.command("serve")
 @click.option("--host", default=None, help="address to bind (default HUB_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default HUB_PORT or 8000)")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    envvar="HUB_WORKERS",
+    show_default=True,
+    help="worker processes sharing the port, the graph and the audit trail (HUB_WORKERS)",
+)
 @click.pass_obj
-def command(settings: Settings, host: str | None, port: int | None) -> None:
+def command(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
     """Serve the hub: /graphql (GraphiQL in a browser), /ui (the analyst workspace), /healthz, /readyz.
 
     Exit 2 on a bad setting, 3 when the port is in use."""
@@ -95,6 +107,11 @@ def command(settings: Settings, host: str | None, port: int | None) -> None:
             sys.exit(PORT_IN_USE)
         message = f"cannot listen on {host}:{port} ({exc.strerror or exc}): check HUB_HOST / --host"
         raise click.UsageError(message) from exc
+    if workers > 1:
+        from hub.cli.workers import supervise  # deferred: only a supervisor needs it
+
+        supervise(settings, sock, workers, lambda engine: click.echo(banner(settings, host, port, engine), err=True))
+        return
     try:
         telemetry = configure()  # the OTEL_* variables; the app flushes it when serving ends
     except TelemetryError as exc:

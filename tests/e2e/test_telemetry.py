@@ -262,6 +262,7 @@ def test_denials_and_errors_are_traced_and_counted(run: Run) -> None:
     assert {p["hub.audit.outcome"] for p in points["hub.audit.write.duration"]} == {"ok"}
     resources = [r.resource for req in run.received.requests["/v1/metrics"] for r in req.resource_metrics]
     assert {_attrs(r)["service.name"] for r in resources} == {"da-hub"}
+    assert len({_attrs(r)["service.instance.id"] for r in resources}) == 1  # one per process: replicas stay apart
 
 
 def _metric_points(run: Run) -> dict[str, list[dict[str, Any]]]:
