@@ -43,6 +43,8 @@ import psutil
 from bench.api import child_of, free_port
 from bench.resolve import PERSONS_PER_PERPETRATOR
 from bench.trust import HUB, REPO, percentile, wait_ready
+from hub.auth.clients import ClientRegistry, clients_path
+from hub.auth.services import embedded_issuer
 from hub.settings import Settings
 
 LOCUST = str(Path(sys.executable).with_name("locust"))
@@ -64,8 +66,9 @@ class Hub:
     data_dir: Path
     env: dict[str, str]
     base: str
-    process: subprocess.Popen[bytes]
+    pid: int | None  # hub serve's process, whose memory is sampled
     graph_pid: int | None = None
+    token_ttl: int = 3600  # the hub's default HUB_MAX_TOKEN_TTL
 
     def cli(self, *args: str, timeout: float = 3600) -> str:
         done = subprocess.run([HUB, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -73,19 +76,21 @@ class Hub:
             raise RuntimeError(f"hub {' '.join(args)}: exit {done.returncode}: {done.stderr[-2000:]}")
         return done.stdout
 
-    def token(self, caller: dict[str, str], ttl: int = 86_400) -> str:
-        return self.cli(
-            "token", "--agency", caller["agency"], "--role", caller["role"], "--purpose", caller["purpose"],
-            "--justification", caller["justification"], "--ttl", str(ttl),
-        ).strip()  # fmt: skip
+    def token(self, caller: dict[str, str]) -> str:
+        """What ``hub token`` prints, from the same embedded issuer (in-process: a command costs seconds to start)."""
+        issuer = embedded_issuer(Settings.from_env(self.env))
+        return issuer.issue(
+            subject=f"load:{caller['role']}", agency=caller["agency"], roles=(caller["role"],),
+            purposes=(caller["purpose"],), ttl=self.token_ttl, justification=caller["justification"],
+        )  # fmt: skip
 
     def client_token(self, agency: str, role: str) -> str:
         """A partner system's token, the way a partner gets one: registered, then the client credentials grant."""
-        client = json.loads(self.cli("clients", "add", "--agency", agency, "--role", role, "--format", "json"))
+        client_id, secret = ClientRegistry(clients_path(self.data_dir)).register(agency, (role,), ())  # hub clients add
         response = httpx.post(
             f"{self.base}/oauth/token",
             data={"grant_type": "client_credentials"},
-            auth=(client["client_id"], client["client_secret"]),
+            auth=(client_id, secret),
             timeout=30,
         )
         response.raise_for_status()
@@ -93,7 +98,7 @@ class Hub:
 
     def rss(self) -> dict[str, int]:
         """Resident bytes of ``hub serve`` and of its graph server (0 once gone)."""
-        return {"hub": rss_of(self.process.pid), "graph": rss_of(self.graph_pid)}
+        return {"hub": rss_of(self.pid), "graph": rss_of(self.graph_pid)}
 
 
 def rss_of(pid: int | None) -> int:
@@ -101,6 +106,16 @@ def rss_of(pid: int | None) -> int:
         return int(psutil.Process(pid).memory_info().rss) if pid else 0
     except psutil.Error:
         return 0
+
+
+def running(base: str, data_dir: Path) -> Hub:
+    """A hub already serving ``base`` from ``data_dir`` on this machine (tokens are made from its data directory)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HUB_"))}
+    env["HUB_DATA_DIR"] = str(data_dir)
+    port = httpx.URL(base).port
+    listening = [c.pid for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port]
+    pid = listening[0] if listening else None
+    return Hub(data_dir, env, base.rstrip("/"), pid, child_of(pid) if pid else None)
 
 
 @contextlib.contextmanager
@@ -114,7 +129,7 @@ def serving(data_dir: Path, heap: str | None = None) -> Iterator[Hub]:
     log_path = data_dir / "serve.log"
     with log_path.open("w") as log:  # a file: an unread pipe fills with access-log lines and stalls the server
         process = subprocess.Popen([HUB, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    hub = Hub(data_dir, env, f"http://127.0.0.1:{env['HUB_PORT']}", process)
+    hub = Hub(data_dir, env, f"http://127.0.0.1:{env['HUB_PORT']}", process.pid, token_ttl=86_400)
     try:
         wait_ready(hub.base)
         hub.graph_pid = child_of(process.pid)
@@ -211,6 +226,7 @@ def run_locust(hub: Hub, work: Path, callers: dict[str, Any], people: list[str],
         "people": people,
         "think": args.think,
         "max_requests": args.max_requests,
+        "incidents_at": args.incidents_at,
         "samples": str(samples_path),
     }
     config_path = work / "locust-config.json"
@@ -250,16 +266,24 @@ def run_locust(hub: Hub, work: Path, callers: dict[str, Any], people: list[str],
     return result
 
 
-def setup(hub: Hub, people: int, seed: int, timeout: float) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """Seed and resolve through the hub's own commands; the three callers' headers; the people asked about."""
+def seed(hub: Hub, people: int, seed_value: int, timeout: float) -> dict[str, Any]:
+    """Seed and resolve through the hub's own commands, attached to its graph."""
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     started = time.perf_counter()
-    hub.cli("seed", "--seed", str(seed), "--perpetrators", str(perpetrators), timeout=timeout)
+    hub.cli("seed", "--seed", str(seed_value), "--perpetrators", str(perpetrators), timeout=timeout)
     seeded = time.perf_counter() - started
     hub.cli("resolve", timeout=timeout)
     resolved = time.perf_counter() - started - seeded
-    stats = json.loads(hub.cli("stats"))
-    records = stats["records"]
+    return {
+        "perpetrators_seeded": perpetrators,
+        "seed_seconds": round(seeded, 1),
+        "resolve_seconds": round(resolved, 1),
+    }
+
+
+def setup(hub: Hub, count: bool) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """What the graph holds (``count``: by ``hub stats``); the three callers' headers; the people asked about."""
+    records = json.loads(hub.cli("stats"))["records"] if count else {}
     person_records = sum(types.get("person", 0) for types in records.values())
 
     def headers(token: str, caller: dict[str, str] | None) -> dict[str, str]:
@@ -268,7 +292,7 @@ def setup(hub: Hub, people: int, seed: int, timeout: float) -> tuple[dict[str, A
             made.update({"x-purpose": caller["purpose"], "x-justification": caller["justification"]})
         return made
 
-    callers = {
+    callers: dict[str, dict[str, Any]] = {
         "analyst": {"headers": headers(hub.token(ANALYST), ANALYST)},
         "auditor": {"headers": headers(hub.token(AUDITOR), AUDITOR)},
         "partner": {"headers": headers(hub.client_token(POLICE, "submitter"), None), "agency": POLICE},
@@ -282,20 +306,22 @@ def setup(hub: Hub, people: int, seed: int, timeout: float) -> tuple[dict[str, A
         raise SystemExit("the analyst's nomination list is empty: nobody to ask about")
     about = {
         "person_records": person_records,
-        "perpetrators_seeded": perpetrators,
         "records": sum(sum(types.values()) for types in records.values()),
-        "seed_seconds": round(seeded, 1),
-        "resolve_seconds": round(resolved, 1),
         "people_asked_about": len(chosen),
     }
     return about, callers, chosen
 
 
+def held(about: dict[str, Any]) -> str:
+    if not about.get("records"):
+        return ""
+    return f"{about['person_records']:,} person records ({about['records']:,} records), "
+
+
 def report(result: Result, args: argparse.Namespace) -> str:
     lines = [
         f"load run, {dt.date.today()}, {platform.machine()}, {len(os.sched_getaffinity(0))} cores; "
-        f"{result.setup['person_records']:,} person records ({result.setup['records']:,} records), "
-        f"{args.users} users, think time 0-{2 * args.think:g} s, {result.wall:.0f} s",
+        f"{held(result.setup)}{args.users} users, think time 0-{2 * args.think:g} s, {result.wall:.0f} s",
         "",
         f"{'request':42} {'requests':>8} {'failed':>6} {'per s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}",
     ]
@@ -329,17 +355,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setup-timeout", type=float, default=1800, help="seconds for seeding, and for resolving")
     parser.add_argument("--out", type=Path, default=None, help="JSON result (default HUB_DATA_DIR/load-result.json)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory and the logs")
+    parser.add_argument("--url", help="load a hub already serving here instead (no seeding); with --data-dir")
+    parser.add_argument("--data-dir", type=Path, help="that hub's HUB_DATA_DIR, where its tokens are made")
+    parser.add_argument("--incidents-at", help="when the partner's incidents happened (ISO date-time; default now)")
     args = parser.parse_args(argv)
     if min(args.duration, args.max_requests, args.users, args.people) < 1 or args.think < 0 or args.spawn_rate <= 0:
         parser.error("--duration, --max-requests, --users and --people are positive; --think is 0 or more")
     out = args.out or Settings.from_env(os.environ).data_dir / "load-result.json"
+    if bool(args.url) != bool(args.data_dir):
+        parser.error("--url and --data-dir go together")
     with contextlib.ExitStack() as stack:
         tmp = tempfile.mkdtemp(prefix="hub-load-") if args.keep else stack.enter_context(tempfile.TemporaryDirectory())
-        hub = stack.enter_context(serving(Path(tmp) / "hub"))
-        about, callers, people = setup(hub, args.people, args.seed, args.setup_timeout)
-        print(f"seeded {about['person_records']:,} person records in {about['seed_seconds']:.0f} s, resolved in "
-              f"{about['resolve_seconds']:.0f} s; load for {args.duration} s or {args.max_requests:,} requests",
-              flush=True)  # fmt: skip
+        seeded: dict[str, Any] = {}
+        if args.url:
+            hub = running(args.url, args.data_dir)
+        else:
+            hub = stack.enter_context(serving(Path(tmp) / "hub"))
+            seeded = seed(hub, args.people, args.seed, args.setup_timeout)
+            print(
+                f"seeded in {seeded['seed_seconds']:.0f} s, resolved in {seeded['resolve_seconds']:.0f} s", flush=True
+            )
+        about, callers, people = setup(hub, count=not args.url)
+        about.update(seeded)
+        print(f"{held(about)}load for {args.duration} s or {args.max_requests:,} requests", flush=True)
         result = run_locust(hub, Path(tmp), callers, people, args)
         result.setup = about
     print(report(result, args))

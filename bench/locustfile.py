@@ -174,7 +174,7 @@ class Partner(Caller):
                     "type": "incident",
                     "agency": agency,
                     "local_id": f"{tag}-i{n}",
-                    "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "occurred_at": self.settings["incidents_at"] or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "category": "threats",
                     "perpetrators": [f"{tag}-p{n}"],
                     "victims": [f"{tag}-p{n + 1}"],
