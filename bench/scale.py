@@ -182,7 +182,8 @@ def watch(
         tail = log.read_text()[-600:].strip().splitlines()
         return {**figures, "status": f"failed (exit {process.returncode}): {tail[-1] if tail else ''}"}
     done = json.loads(said[-1])
-    return {**figures, **done, "status": "ok"}
+    figures["peak_rss_mb"] = max(figures["peak_rss_mb"], done.get("own_peak_rss_mb", 0))  # the exact peak, when higher
+    return {**done, **figures, "status": "ok"}
 
 
 def run_size(people: int, root: Path, args: argparse.Namespace) -> dict[str, Any]:
