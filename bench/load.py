@@ -115,7 +115,8 @@ def running(base: str, data_dir: Path) -> Hub:
     port = httpx.URL(base).port
     listening = [c.pid for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port]
     pid = listening[0] if listening else None
-    return Hub(data_dir, env, base.rstrip("/"), pid, child_of(pid) if pid else None)
+    ttl = Settings.from_env(os.environ).edge.token_ttl  # the longest this environment's hub accepts
+    return Hub(data_dir, env, base.rstrip("/"), pid, child_of(pid) if pid else None, token_ttl=ttl)
 
 
 @contextlib.contextmanager

@@ -44,12 +44,19 @@ FAILURES: dict[str, int] = defaultdict(int)
 FIRST_FAILURES: dict[str, str] = {}
 CLOCK: dict[str, float] = {}
 _serial = itertools.count()
+_environment: Environment | None = None  # Locust's, for its runner
 
 
 def config() -> dict[str, Any]:
     if not CONFIG:
         CONFIG.update(json.loads(Path(os.environ["HUB_LOAD_CONFIG"]).read_text(encoding="utf-8")))
     return CONFIG
+
+
+@events.init.add_listener
+def _init(environment: Environment, **_: Any) -> None:
+    global _environment
+    _environment = environment
 
 
 @events.test_start.add_listener
@@ -72,20 +79,11 @@ def _counted(name: str, response_time: float, exception: BaseException | None, *
         gevent.spawn(runner.quit)  # not from this user's greenlet, which quitting kills
 
 
-_environment: Environment | None = None
-
-
 @events.user_error.add_listener
 def _crashed(user_instance: Any, exception: BaseException, **_: Any) -> None:
     """An exception in a task (a bug in this file, say) is a failure of the run too."""
     FAILURES["exceptions in tasks"] += 1
     FIRST_FAILURES.setdefault("exceptions in tasks", repr(exception)[:500])
-
-
-@events.init.add_listener
-def _init(environment: Environment, **_: Any) -> None:
-    global _environment
-    _environment = environment
 
 
 @events.test_stop.add_listener
