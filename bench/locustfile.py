@@ -11,7 +11,8 @@ Three kinds of caller, each with its own token, purpose and justification, read 
 
 A request fails on a non-2xx status, a GraphQL error, or an answer without the data asked for. Every request's
 latency is kept (not Locust's rounded buckets) and written, with the failures, to the ``samples`` file when the run
-stops; the run stops itself after ``max_requests`` requests, or at Locust's ``--run-time``, whichever is first.
+stops; the run stops itself after exactly ``max_requests`` requests, or at Locust's ``--run-time``, whichever is
+first.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import gevent
 from locust import HttpUser, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 
 NOMINATIONS = "query Nominations { matacNominations(top: 20) { config nominations { rank personId score agencies } } }"
 NETWORK = """query Network($id: ID!) { network(personId: $id, hops: 2) { people truncated
@@ -43,6 +45,7 @@ LATENCIES: dict[str, list[float]] = defaultdict(list)  # request name -> millise
 FAILURES: dict[str, int] = defaultdict(int)
 FIRST_FAILURES: dict[str, str] = {}
 CLOCK: dict[str, float] = {}
+STARTED = itertools.count(1)  # requests sent so far, the one being sent included
 _serial = itertools.count()
 _environment: Environment | None = None  # Locust's, for its runner
 
@@ -113,7 +116,13 @@ class Caller(HttpUser):
     def wait_time(self) -> float:
         return random.uniform(0, 2 * self.settings["think"])
 
+    def budget(self) -> None:
+        """Stop this caller rather than send a request past ``max_requests``: the count is exact."""
+        if next(STARTED) > self.settings["max_requests"]:
+            raise StopUser()
+
     def graphql(self, name: str, query: str, wanted: str, refused_ok: bool = True, **variables: Any) -> None:
+        self.budget()
         with self.client.post(
             "/graphql",
             json={"query": query, "variables": variables},
@@ -186,6 +195,7 @@ class Partner(Caller):
 
     @task(1)
     def stream(self) -> None:
+        self.budget()
         body = "".join(json.dumps(r) + "\n" for r in self.records(100))
         with self.client.post(
             f"/submissions?name=load-{next(_serial)}",
