@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench eval fuzz venv ui browser clean infra
+.PHONY: run test check lint bench eval fuzz load scale venv ui browser clean infra
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -79,6 +79,22 @@ bench: venv ui browser
 FUZZ_QUERIES ?= 10000
 fuzz: venv
 	$(BIN)/python -m tests.leak --queries $(FUZZ_QUERIES) --report leak-findings.jsonl
+
+## make load: a mixed workload from Locust, headless, against hub serve on loopback (LOAD_SECONDS of load after seeding
+## LOAD_PEOPLE person records; about 10 minutes); prints and writes HUB_DATA_DIR/load-result.json; exits 1 on any failure
+LOAD_SECONDS ?= 300
+LOAD_PEOPLE ?= 10000
+LOAD_USERS ?= 20
+load: venv
+	$(BIN)/python -m bench.load --duration $(LOAD_SECONDS) --people $(LOAD_PEOPLE) --users $(LOAD_USERS)
+
+## make scale: ingest, resolve, serial, scoring and the interactive queries at each size (hours at 1M); each stage is
+## stopped at SCALE_STAGE_CAP seconds or SCALE_MEMORY_CAP GB and reported; writes HUB_DATA_DIR/scale-result.json
+SCALE_SIZES ?= 10k,100k,1M
+SCALE_STAGE_CAP ?= 3600
+SCALE_MEMORY_CAP ?= 22
+scale: venv
+	$(BIN)/python -m bench.scale --sizes $(SCALE_SIZES) --stage-cap $(SCALE_STAGE_CAP) --memory-cap $(SCALE_MEMORY_CAP)
 
 ## make eval: accuracy against the synthetic ground truth (identity resolution, serial list), with and without linkage
 eval: venv
