@@ -100,16 +100,20 @@ def embedded_server(
     heap: str = "2g",
     notify: Notify = lambda _msg: None,
     timeout: float = 120.0,
+    bolt_port: int | None = None,
 ) -> Iterator[EmbeddedServer]:
-    """Attach to this data directory's server, or start one for the life of the block."""
-    server = acquire(data_dir, role=role, heap=heap, notify=notify, timeout=timeout)
+    """Attach to this data directory's server, or start one for the life of the block (on ``bolt_port`` if given:
+    a server started again where its clients last found it, as the fault tests do)."""
+    server = acquire(data_dir, role=role, heap=heap, notify=notify, timeout=timeout, bolt_port=bolt_port)
     try:
         yield server
     finally:
         release(data_dir, server)
 
 
-def acquire(data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: float) -> EmbeddedServer:
+def acquire(
+    data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: float, bolt_port: int | None = None
+) -> EmbeddedServer:
     paths = _Paths(data_dir)
     paths.graph.mkdir(parents=True, exist_ok=True)
     password = _password(paths)
@@ -123,7 +127,7 @@ def acquire(data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: fl
             pass
         else:
             try:
-                return _start(paths, fd, password, role=role, heap=heap, deadline=deadline)
+                return _start(paths, fd, password, role=role, heap=heap, deadline=deadline, bolt_port=bolt_port)
             except BaseException:
                 os.close(fd)
                 raise
@@ -151,10 +155,12 @@ def release(data_dir: Path, server: EmbeddedServer) -> None:
         server._lock_fd = None
 
 
-def _start(paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float) -> EmbeddedServer:
+def _start(
+    paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float, bolt_port: int | None
+) -> EmbeddedServer:
     _stop_survivor(paths)
     paths.root.mkdir(parents=True, exist_ok=True)
-    bolt_port, http_port = _free_port(), _free_port()
+    bolt_port, http_port = bolt_port or _free_port(), _free_port()
     command = _command(paths, bolt_port=bolt_port, http_port=http_port, heap=heap)
     with open(paths.log, "ab") as log:
         process = subprocess.Popen(
