@@ -26,9 +26,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from graph.errors import GraphUnavailable
 from hub.audit import AuditUnavailable
-from hub.exceptions import BadRequest, Forbidden
+from hub.exceptions import BadRequest, Forbidden, GraphUnavailable
 from hub.schema.limits import limit_code
 
 log = logging.getLogger("hub.graphql")
