@@ -88,6 +88,8 @@ class Settings:
     data_dir: Path
     agreements_dir: Path = field(default_factory=_default_agreements_dir)  # the agreement YAML files
     ui_dir: Path = field(default_factory=_default_ui_dir)  # HUB_UI_DIR: the analyst page's build (make ui)
+    # NEO4J_URI: neo4j:// (a cluster, routed: reads to readers, writes to the leader), bolt:// (one server), +s for
+    # TLS; None: the embedded ArcadeDB. NEO4J_DATABASE is named on every statement (graph.store)
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)

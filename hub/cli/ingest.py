@@ -29,7 +29,7 @@ def agency_code(_ctx: click.Context, _param: click.Parameter, value: str) -> str
 @click.option("--batch-size", type=click.IntRange(1, 50_000), default=5000, show_default=True)
 @click.pass_obj
 def command(settings: Settings, file: Path, agency: str, fmt: str, batch_size: int) -> None:
-    """Ingest FILE (JSON Lines in the partner record format) for AGENCY.
+    """Ingest FILE (JSON Lines in the partner record format, plain or gzip) for AGENCY.
 
     Rejected lines are reported on stderr as FILE:LINE: field: reason; the others are written.
     Exit 0 if every line was accepted, 1 if some were rejected, 2 if the file cannot be read or the graph went away
