@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench eval fuzz load scale venv ui browser clean infra
+.PHONY: run test check lint bench eval fuzz load scale contract venv ui browser clean infra
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -47,6 +47,12 @@ run: venv ui
 ## make test: the whole test suite
 test: venv ui browser
 	$(BIN)/pytest
+
+## make contract NEO4J_URI=neo4j://host:7687 NEO4J_PASSWORD=... [NEO4J_USER=neo4j NEO4J_DATABASE=neo4j]:
+## the graph contract suite against any Bolt server (a Neo4j cluster, one server); make test runs it on the embedded graph
+contract: venv
+	@test -n "$(NEO4J_URI)" || { echo "make contract needs NEO4J_URI (and NEO4J_PASSWORD)"; exit 2; }
+	NEO4J_URI="$(NEO4J_URI)" $(BIN)/pytest -m contract tests/integration -p no:cacheprovider
 
 ## make check: lint, types and tests, as CI should
 check: lint test

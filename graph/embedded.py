@@ -6,6 +6,9 @@ dies, even on ``kill -9``, so a crash can never leave a lock that blocks the nex
 server itself is asked to die with its owner (``PR_SET_PDEATHSIG``) and a survivor found at the
 next start is stopped before a new one is started.
 
+A server owned by ``hub serve`` is watched: should it die under the hub (killed, out of memory), it is started
+again on the same ports, so the hub's driver finds it where it was and the hub recovers without a restart.
+
 Other processes on the same data directory attach to a server owned by ``hub serve``. A server
 owned by a short-lived CLI command is not shared (it would vanish under the attacher when that
 command ends): the next command waits for it to finish and then owns its own.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import fcntl
 import json
 import os
@@ -30,6 +34,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -78,6 +83,50 @@ class EmbeddedServer:
     owned: bool
     _lock_fd: int | None = None
     _process: subprocess.Popen[bytes] | None = None
+    _watchdog: _Watchdog | None = None
+
+
+class _Watchdog:
+    """Starts the owned server again, on the same ports, whenever it exits without being asked to."""
+
+    def __init__(self, paths: _Paths, server: EmbeddedServer, heap: str, notify: Notify) -> None:
+        self.paths, self.server, self.heap, self.notify = paths, server, heap, notify
+        self.lock = threading.Lock()  # a restart and release() never interleave
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="embedded-graph-watchdog", daemon=True)
+        self.thread.start()
+
+    @contextlib.contextmanager
+    def halted(self) -> Iterator[None]:
+        """No restart begins inside the block (the server is stopped there), nor ever after."""
+        self.stopping.set()
+        with self.lock:
+            yield
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        backoff = 1.0
+        while True:
+            spawned = time.monotonic()
+            assert self.server._process is not None
+            code = self.server._process.wait()
+            if time.monotonic() - spawned < 60:  # one that keeps dying is started again less and less often
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+            else:
+                backoff = 1.0
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                self.notify(f"the embedded graph exited (code {code}); starting it again on the same ports")
+                info = self.server.info
+                try:
+                    self.server._process = _spawn(self.paths, info.bolt_port, info.http_port, self.heap)
+                except OSError as exc:
+                    self.notify(f"the embedded graph could not be started again: {exc}")
+                    return
+                self.server.info = dataclasses.replace(info, pid=self.server._process.pid)
+                _write_state(self.paths, self.server.info)
 
 
 class _Paths:
@@ -100,16 +149,22 @@ def embedded_server(
     heap: str = "2g",
     notify: Notify = lambda _msg: None,
     timeout: float = 120.0,
+    bolt_port: int | None = None,
 ) -> Iterator[EmbeddedServer]:
-    """Attach to this data directory's server, or start one for the life of the block."""
-    server = acquire(data_dir, role=role, heap=heap, notify=notify, timeout=timeout)
+    """Attach to this data directory's server, or start one for the life of the block (on ``bolt_port`` if given:
+    a server started again where its clients last found it, as the fault tests do)."""
+    server = acquire(data_dir, role=role, heap=heap, notify=notify, timeout=timeout, bolt_port=bolt_port)
+    if server.owned and role == "serve":
+        server._watchdog = _Watchdog(_Paths(data_dir), server, heap, notify)
     try:
         yield server
     finally:
         release(data_dir, server)
 
 
-def acquire(data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: float) -> EmbeddedServer:
+def acquire(
+    data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: float, bolt_port: int | None = None
+) -> EmbeddedServer:
     paths = _Paths(data_dir)
     paths.graph.mkdir(parents=True, exist_ok=True)
     password = _password(paths)
@@ -123,7 +178,7 @@ def acquire(data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: fl
             pass
         else:
             try:
-                return _start(paths, fd, password, role=role, heap=heap, deadline=deadline)
+                return _start(paths, fd, password, role=role, heap=heap, deadline=deadline, bolt_port=bolt_port)
             except BaseException:
                 os.close(fd)
                 raise
@@ -143,7 +198,8 @@ def acquire(data_dir: Path, *, role: str, heap: str, notify: Notify, timeout: fl
 def release(data_dir: Path, server: EmbeddedServer) -> None:
     if not server.owned:
         return
-    _terminate(server.info.pid, server._process)
+    with server._watchdog.halted() if server._watchdog else contextlib.nullcontext():
+        _terminate(server.info.pid, server._process)
     with contextlib.suppress(FileNotFoundError):
         _Paths(data_dir).state.unlink()
     if server._lock_fd is not None:
@@ -151,21 +207,13 @@ def release(data_dir: Path, server: EmbeddedServer) -> None:
         server._lock_fd = None
 
 
-def _start(paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float) -> EmbeddedServer:
+def _start(
+    paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, deadline: float, bolt_port: int | None
+) -> EmbeddedServer:
     _stop_survivor(paths)
     paths.root.mkdir(parents=True, exist_ok=True)
-    bolt_port, http_port = _free_port(), _free_port()
-    command = _command(paths, bolt_port=bolt_port, http_port=http_port, heap=heap)
-    with open(paths.log, "ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=paths.root,  # ArcadeDB writes log/ under its working directory
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a Ctrl-C at the terminal reaches us, and we stop it in order
-            preexec_fn=_die_with_parent,
-        )
+    bolt_port, http_port = bolt_port or _free_port(), _free_port()
+    process = _spawn(paths, bolt_port, http_port, heap)
     info = ServerInfo(process.pid, bolt_port, http_port, os.getpid(), role)
     _write_state(paths, info)
     server = EmbeddedServer(info=info, password=password, owned=True, _lock_fd=lock_fd, _process=process)
@@ -179,6 +227,20 @@ def _start(paths: _Paths, lock_fd: int, password: str, *, role: str, heap: str, 
             raise GraphUnavailable(f"the embedded graph did not become ready; see {paths.log}")
         time.sleep(0.25)
     return server
+
+
+def _spawn(paths: _Paths, bolt_port: int, http_port: int, heap: str) -> subprocess.Popen[bytes]:
+    command = _command(paths, bolt_port=bolt_port, http_port=http_port, heap=heap)
+    with open(paths.log, "ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=paths.root,  # ArcadeDB writes log/ under its working directory
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C at the terminal reaches us, and we stop it in order
+            preexec_fn=_die_with_parent,
+        )
 
 
 def _command(paths: _Paths, *, bolt_port: int, http_port: int, heap: str) -> list[str]:

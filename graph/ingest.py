@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import json
 import queue
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from graph.store import Graph
 from graph.validation import RecordValidator, default_validator, utc_text
 
 _INT64 = (-(2**63), 2**63 - 1)
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Progress(Protocol):
@@ -114,12 +117,12 @@ def ingest_file(
     now = dt.datetime.now(dt.UTC)
     report = IngestReport(file=str(path), agency=agency, submission=submission or uuid.uuid4().hex)
     ingest = _Ingest(graph, agency, validator or default_validator(), report, batch_size)
-    if submission is None:
-        records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
     size = path.stat().st_size
     with handle:
         with progress("checking", size) as bar:
             persons, others = ingest.first_pass(handle, bar)
+        if submission is None:  # after the whole file was read: one that cannot be read leaves nothing behind
+            records.open_submission(graph, submission=report.submission, agency=agency, file=path.name, now=now)
         held = records.labels_held(graph, agency, list(RECORD_LABELS))
         with _Writer(graph, report, now, held) as writer, progress("writing", len(persons) + len(others)) as bar:
             for numbers in (persons, others):  # persons first: every edge then finds its person
@@ -136,10 +139,13 @@ def ingest_file(
 
 
 def _open(path: Path) -> BinaryIO:
+    """The file, or what it decompresses to when it is gzip (known by its first bytes, whatever its name)."""
     try:
         if path.is_dir():
             raise IsADirectoryError(path)
-        return open(path, "rb")
+        with open(path, "rb") as probe:
+            compressed = probe.read(2) == _GZIP_MAGIC
+        return gzip.open(path, "rb") if compressed else open(path, "rb")  # type: ignore[return-value]
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from exc
 
@@ -225,8 +231,14 @@ class _Ingest:
     def _valid(self, number: int, raw: bytes) -> dict[str, Any] | None:
         try:
             record = _decode(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            self.report.rejects.append(Reject(number, "(line)", f"not valid JSON: {_reason(exc)}"))
+        except UnicodeDecodeError as exc:
+            self.report.rejects.append(
+                Reject(number, "(line)", f"not UTF-8: byte {raw[exc.start]:#04x} at column {exc.start + 1}")
+            )
+            return None
+        except ValueError as exc:
+            cut = "" if raw.endswith(b"\n") else " (the file ends inside this line: was it cut short?)"
+            self.report.rejects.append(Reject(number, "(line)", f"not valid JSON: {_reason(exc)}{cut}"))
             return None
         problem = self.validator.check(record)
         if problem is None and record["agency"] != self.agency:
@@ -339,11 +351,16 @@ def _graph_int(value: int) -> int | float:
 
 
 def _lines(handle: BinaryIO, bar: Progress | None) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(handle, start=1):
-        if bar is not None:
-            bar.update(len(raw))
-        if raw.strip():
-            yield number, raw
+    number = 0
+    try:
+        for number, raw in enumerate(handle, start=1):
+            if bar is not None:
+                bar.update(len(raw))
+            if raw.strip():
+                yield number, raw
+    except (EOFError, OSError, zlib.error) as exc:  # a gzip stream cut short or corrupt; a failing disk
+        # the first pass reads the whole file before anything is written: nothing of it is in the graph
+        raise IngestError(f"{handle.name}:{number + 1}: cannot be read past line {number}: {exc}") from exc
 
 
 def _no_constants(name: str) -> None:

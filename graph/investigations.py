@@ -41,8 +41,10 @@ class Investigation:
 
 def save(graph: Graph, owner: Owner, investigation: Investigation) -> None:
     graph.write(
-        f"CREATE (:{INVESTIGATION} {{id: $id, owner: $owner, name: $name, person_ids: $people, filters: $filters, "
-        "purpose: $purpose, justification: $justification, saved_at: $at})",
+        # keyed by its id (unique): saving the same investigation again is one node, not two
+        f"MERGE (i:{INVESTIGATION} {{id: $id}}) ON CREATE SET i.owner = $owner, i.name = $name, "
+        "i.person_ids = $people, i.filters = $filters, i.purpose = $purpose, i.justification = $justification, "
+        "i.saved_at = $at",
         id=investigation.id,
         owner=owner.key,
         name=investigation.name,

@@ -216,9 +216,11 @@ def existing_people(graph: Graph, keys: list[str]) -> set[str]:
 def open_submission(graph: Graph, *, submission: str, agency: str, file: str, now: dt.datetime) -> None:
     _on_conflict_retry(
         lambda: graph.write(
+            # MERGE, not CREATE: a write sent again (driver retry, lost commit) finds the submission it made
             f"MERGE (a:{AGENCY} {{code: $agency}}) ON CREATE SET a.first_seen_at = $now "
-            f"CREATE (s:{SUBMISSION} {{id: $id, agency: $agency, file: $file, started_at: $now, status: 'open'}}) "
-            "CREATE (s)-[:FROM]->(a)",
+            f"MERGE (s:{SUBMISSION} {{id: $id}}) "
+            "ON CREATE SET s.agency = $agency, s.file = $file, s.started_at = $now, s.status = 'open' "
+            "MERGE (s)-[:FROM]->(a)",
             agency=agency,
             id=submission,
             file=file,

@@ -35,6 +35,7 @@ from hub.auth.services import build_auth
 from hub.body_limit import BodyLimit
 from hub.graphql_http import StrictRequests
 from hub.policy.reload import LivePolicy
+from hub.schema.errors import GRAPH_UNAVAILABLE, RETRY_AFTER
 from hub.schema.trusted import TrustedDocuments, admit, load_trusted
 from hub.settings import Settings
 from hub.submissions_http import submissions_endpoint
@@ -96,6 +97,9 @@ class _GraphQL(StrictRequests, GraphQL[dict[str, Any], None]):  # malformed requ
             error = {"message": "audit unavailable", "extensions": {"code": "AUDIT_UNAVAILABLE"}}
             return {"data": None, "errors": [error]}
         response = await super().process_result(request, result)
+        if any((e.extensions or {}).get("code") == GRAPH_UNAVAILABLE for e in result.errors or ()):
+            context["response"].status_code = 503  # not the client's fault, and worth asking again shortly
+            context["response"].headers["Retry-After"] = RETRY_AFTER
         grant = context["access"].grant
         if grant.agreement is not None:  # the caller can see, and cite, what its data came under
             hub = {"agreement": grant.agreement.id, "version": grant.agreement.version, "purpose": grant.purpose}
@@ -147,7 +151,8 @@ def create_app(
         graph: Graph = request.app.state.graph
         if await run_in_threadpool(graph.ping):
             return JSONResponse({"status": "ok", "graph": graph.engine})
-        return JSONResponse({"status": "unavailable", "graph": graph.engine}, status_code=503)
+        body = {"status": "unavailable", "graph": graph.engine, "code": GRAPH_UNAVAILABLE}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
 
     # production: no introspection and no GraphiQL page (hub.schema.limits)
     graphql = _GraphQL(

@@ -5,10 +5,15 @@
     └── BadRequest   the arguments ask for something that cannot be answered (BAD_REQUEST, with the message)
 
 They live here, below both ``hub.access`` (which raises them) and ``hub.schema`` (which classifies them), so the
-types never import the enforcing path.
+types never import the enforcing path. ``GraphUnavailable`` (the graph server cannot be reached: GRAPH_UNAVAILABLE,
+HTTP 503) is the graph layer's own, named here for the same reason: the types import nothing of the graph layer.
 """
 
 from __future__ import annotations
+
+from graph.errors import GraphUnavailable
+
+__all__ = ["BadRequest", "Forbidden", "GraphUnavailable"]
 
 
 class Forbidden(Exception):

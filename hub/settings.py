@@ -88,11 +88,14 @@ class Settings:
     data_dir: Path
     agreements_dir: Path = field(default_factory=_default_agreements_dir)  # the agreement YAML files
     ui_dir: Path = field(default_factory=_default_ui_dir)  # HUB_UI_DIR: the analyst page's build (make ui)
+    # NEO4J_URI: neo4j:// (a cluster, routed: reads to readers, writes to the leader), bolt:// (one server), +s for
+    # TLS; None: the embedded ArcadeDB. NEO4J_DATABASE is named on every statement (graph.store)
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str = "neo4j"
     graph_heap: str = "2g"
+    graph_retry_seconds: float = 15.0  # HUB_GRAPH_RETRY_SECONDS: how long a transaction is retried before a 503
     host: str = "127.0.0.1"
     port: int = 8000
     auth_audience: str = "hub"
@@ -161,6 +164,12 @@ class Settings:
             witness_interval = -1.0
         if not 0 <= witness_interval <= 3600:
             raise SettingsError("HUB_AUDIT_WITNESS_INTERVAL must be a number of seconds from 0 to 3600 (default 1)")
+        try:
+            graph_retry = float(env.get("HUB_GRAPH_RETRY_SECONDS", "15"))
+        except ValueError:
+            graph_retry = -1.0
+        if not 0 <= graph_retry <= 600:
+            raise SettingsError("HUB_GRAPH_RETRY_SECONDS must be a number of seconds from 0 to 600 (default 15)")
         mode = env.get("HUB_MODE", "development").strip().lower()
         if mode not in ("development", "production"):
             raise SettingsError(f"HUB_MODE must be development or production, not {env['HUB_MODE']!r}")
@@ -177,6 +186,7 @@ class Settings:
             neo4j_password=password,
             neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
             graph_heap=env.get("HUB_GRAPH_HEAP", "2g"),
+            graph_retry_seconds=graph_retry,
             host=env.get("HUB_HOST", "127.0.0.1"),
             port=port,
             auth_audience=audience,
@@ -216,4 +226,5 @@ class Settings:
             password=self.neo4j_password,
             database=self.neo4j_database,
             heap=self.graph_heap,
+            max_retry_time=self.graph_retry_seconds,
         )

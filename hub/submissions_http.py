@@ -31,6 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import request_response
 
+from graph.errors import GraphUnavailable
 from graph.submissions import SubmissionState
 from hub.access import access_for, batches
 from hub.access.context import Access, BadRequest, Forbidden
@@ -38,6 +39,7 @@ from hub.access.submissions import MAX_RECORDS, Receipt, allowed_types
 from hub.audit import AuditUnavailable
 from hub.audit.requests import AUDITED, event_for
 from hub.auth.http import PRINCIPAL
+from hub.schema.errors import GRAPH_UNAVAILABLE, RETRY_AFTER
 
 BATCH = 5_000
 MAX_LINE = 1 << 20  # bytes of one record's line; a record is a few hundred
@@ -65,6 +67,9 @@ async def _endpoint(request: Request) -> Response:
         response = _error(access, 413, "BODY_TOO_LARGE", str(exc))
     except ClientDisconnect:  # nobody to answer; the batches written stand, and the event says which
         response = _error(access, 400, "BAD_REQUEST", "the client went away")
+    except GraphUnavailable:  # the batches acknowledged before stand; sending the rest again is safe (by offset)
+        response = _error(access, 503, GRAPH_UNAVAILABLE, "graph unavailable")
+        response.headers["Retry-After"] = RETRY_AFTER
     request_data = SimpleNamespace(operation_name="POST /submissions", query=None)
     try:
         await app.audit_writer.record(event_for(access, request_data, request.headers.get("traceparent")))

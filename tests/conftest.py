@@ -1,7 +1,8 @@
 """Shared fixtures: one real graph for the suite, reached the way the hub reaches it.
 
-With NEO4J_URI set the graph tests run against that server (the contract suite for operators who
-certify a real Neo4j); otherwise against an embedded ArcadeDB owned by a real ``hub serve``.
+With NEO4J_URI set (and NEO4J_PASSWORD, NEO4J_USER, NEO4J_DATABASE as the hub reads them) the graph tests run
+against that server: ``make contract NEO4J_URI=...`` runs those marked ``contract``, which need nothing but a Bolt
+server. Otherwise they run against an embedded ArcadeDB owned by a real ``hub serve``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def server(data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def graph(data_dir: Path, server: str) -> Iterator[Graph]:
+def graph(data_dir: Path, request: pytest.FixtureRequest) -> Iterator[Graph]:
     settings = dataclasses.replace(Settings.from_env(os.environ), data_dir=data_dir)
+    if settings.neo4j_uri is None:  # the embedded graph is owned by a real `hub serve`, as in production
+        request.getfixturevalue("server")
     with open_graph(settings.graph_config(), role="test") as connected:
         yield connected

@@ -44,8 +44,9 @@ def record_decision(
     first, second = sorted((a, b))
     made = Decision(uuid.uuid4().hex, first, second, decision, reason, who, at or dt.datetime.now(dt.UTC))
     graph.write(
-        f"CREATE (:{DECISION} {{id: $id, a: $a, b: $b, decision: $decision, reason: $reason, who: $who, "
-        "at: datetime($at)})",
+        # keyed by its id: the same decision sent again (a retry after a lost commit) is still one decision
+        f"MERGE (d:{DECISION} {{id: $id}}) ON CREATE SET d.a = $a, d.b = $b, d.decision = $decision, "
+        "d.reason = $reason, d.who = $who, d.at = datetime($at)",
         id=made.id,
         a=made.a,
         b=made.b,

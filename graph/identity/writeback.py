@@ -79,7 +79,7 @@ def write(
     now = dt.datetime.now(dt.UTC).isoformat()
     for start in range(0, len(assignment.new_ids), batch):
         graph.write(
-            f"UNWIND $ids AS id CREATE (:{RESOLVED_PERSON} {{person_id: id}})",
+            f"UNWIND $ids AS id MERGE (:{RESOLVED_PERSON} {{person_id: id}})",  # sent again, still one each
             ids=assignment.new_ids[start : start + batch],
         )
     with progress("writing", len(keys)) as bar:

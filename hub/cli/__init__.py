@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 partial (e.g. some lines rejected), 2 failure (nothing 
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -47,6 +48,8 @@ def main(ctx: click.Context) -> None:
     hub uses that Neo4j; otherwise it runs an embedded ArcadeDB graph in the data directory.
     """
     ctx.obj = Settings.from_env()
+    if ctx.invoked_subcommand != "serve":  # a command fails in one line: the driver's own logging would add more
+        logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 for command in (

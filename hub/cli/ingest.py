@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from graph.errors import GraphUnavailable
 from graph.ingest import IngestReport, ingest_file
 from hub.cli.common import dump_json, graph_for, progress
 from hub.settings import Settings
@@ -28,13 +29,17 @@ def agency_code(_ctx: click.Context, _param: click.Parameter, value: str) -> str
 @click.option("--batch-size", type=click.IntRange(1, 50_000), default=5000, show_default=True)
 @click.pass_obj
 def command(settings: Settings, file: Path, agency: str, fmt: str, batch_size: int) -> None:
-    """Ingest FILE (JSON Lines in the partner record format) for AGENCY.
+    """Ingest FILE (JSON Lines in the partner record format, plain or gzip) for AGENCY.
 
     Rejected lines are reported on stderr as FILE:LINE: field: reason; the others are written.
-    Exit 0 if every line was accepted, 1 if some were rejected, 2 if the file cannot be read.
+    Exit 0 if every line was accepted, 1 if some were rejected, 2 if the file cannot be read or the graph went away
+    (then the same command again completes the ingest: nothing is written twice).
     """
     with graph_for(settings) as graph:
-        report = ingest_file(graph, file, agency, batch_size=batch_size, progress=progress)
+        try:
+            report = ingest_file(graph, file, agency, batch_size=batch_size, progress=progress)
+        except GraphUnavailable as exc:  # the batches written stand; the same command again completes the rest
+            raise GraphUnavailable(f"{file}: ingest interrupted ({exc}); run the same command again") from exc
     for reject in report.rejects:
         click.echo(reject.format(str(file)), err=True)
     if fmt == "json":

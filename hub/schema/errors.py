@@ -12,6 +12,7 @@
     TRUSTED_DOCUMENT_REQUIRED   a free-form document from a client held to the trusted documents
     BODY_TOO_LARGE          the request body is over HUB_MAX_BODY (HTTP 413, ``hub.body_limit``)
     AUDIT_UNAVAILABLE       the audit trail could not record the request, so nothing is disclosed (HTTP 503)
+    GRAPH_UNAVAILABLE       the graph server cannot be reached; try again later (HTTP 503, ``Retry-After``)
     INTERNAL                anything unexpected; the message is generic and the details stay in the server log
 
 Reasons never mention a record: "not found" and "not allowed to see" are the same answer (null), not an error.
@@ -26,10 +27,12 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from hub.audit import AuditUnavailable
-from hub.exceptions import BadRequest, Forbidden
+from hub.exceptions import BadRequest, Forbidden, GraphUnavailable
 from hub.schema.limits import limit_code
 
 log = logging.getLogger("hub.graphql")
+GRAPH_UNAVAILABLE = "GRAPH_UNAVAILABLE"
+RETRY_AFTER = "5"  # seconds: the driver reconnects by itself once the graph is back
 
 
 def _classified(error: GraphQLError) -> GraphQLError:
@@ -39,6 +42,9 @@ def _classified(error: GraphQLError) -> GraphQLError:
         return GraphQLError("forbidden", path=error.path, extensions=extensions)
     if isinstance(original, AuditUnavailable):
         return GraphQLError("audit unavailable", path=error.path, extensions={"code": "AUDIT_UNAVAILABLE"})
+    if isinstance(original, GraphUnavailable):  # the driver's message stays in the log: it names hosts
+        log.warning("graph unavailable in %s: %s", ".".join(map(str, error.path or [])), original)
+        return GraphQLError("graph unavailable", path=error.path, extensions={"code": GRAPH_UNAVAILABLE})
     if isinstance(original, BadRequest):
         return GraphQLError(str(original), path=error.path, extensions={"code": "BAD_REQUEST"})
     if original is None or error.path is None:  # no path: the document or its variables, before any resolver ran

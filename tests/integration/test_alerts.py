@@ -28,6 +28,8 @@ from graph.scope import Scope
 from graph.store import Graph
 from tests.helpers import new_agency, write_jsonl
 
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
+
 EVERYTHING = Scope.everything()
 
 AS_OF = dt.date(2019, 5, 15)

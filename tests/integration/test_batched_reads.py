@@ -23,6 +23,8 @@ from hub.auth.principal import Principal
 from hub.policy import Decider, load_agreements
 from tests.helpers import REPO, write_jsonl
 
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
+
 POLICE = "cleveland-police"
 COUPLES = 30  # 60 people, each on two incidents, with an order and a referral per couple
 

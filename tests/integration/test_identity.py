@@ -26,7 +26,7 @@ from hub.settings import Settings
 from synthetic import SeedSpec, generate
 from tests.helpers import new_agency, write_jsonl
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.contract]  # needs only a Bolt server: make contract
 
 H, G = "h", "g"  # the two hand-made agencies, by role
 # (local id, agency role, fields)

@@ -13,6 +13,8 @@ from graph.ingest import ingest_file
 from graph.store import Graph
 from tests.helpers import new_agency, write_jsonl
 
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
+
 
 def person(agency: str, local_id: str, **fields: Any) -> dict[str, Any]:
     return {"type": "person", "agency": agency, "local_id": local_id, **fields}

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from graph.ingest import ingest_file
 from graph.store import Graph
 from tests.helpers import new_agency, write_jsonl
 from tests.strategies import REFERENCE, any_record, submissions
+
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

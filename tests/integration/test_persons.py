@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from graph.ingest import ingest_file
 from graph.persons import CHILD_HARM_CONCERN, Scope, find_person, incident_people, incidents_of, records_of
 from graph.store import Graph
 from tests.helpers import new_agency, write_jsonl
+
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
 
 
 def load(graph: Graph, tmp_path: Path) -> tuple[str, dict[str, str]]:

@@ -7,7 +7,9 @@ edges, as ``hub resolve`` would.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from hub.cli import score as score_cli
 from hub.cli import serial as serial_cli
 from hub.settings import Settings
 from tests.helpers import new_agency, write_jsonl
+
+pytestmark = pytest.mark.contract  # needs only a Bolt server: make contract
 
 AS_OF = dt.date(2031, 6, 30)
 EVERYTHING = Scope.everything()
@@ -266,7 +270,7 @@ def test_rfg_breakdown_matches_a_hand_computation_and_is_stored(graph: Graph, wo
 
 def test_cli_exports(graph: Graph, world, data_dir: Path):
     pop, ids = world
-    settings = Settings(data_dir=data_dir)
+    settings = dataclasses.replace(Settings.from_env(os.environ), data_dir=data_dir)  # NEO4J_URI too
     runner = CliRunner()
     result = runner.invoke(
         serial_cli.command, ["--as-of", AS_OF.isoformat(), "--format", "jsonl"], obj=settings, catch_exceptions=False
