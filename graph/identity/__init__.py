@@ -12,16 +12,21 @@ person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` e
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from graph.identity.cluster import Assignment, assign_ids, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
+from graph.identity.engine import Engine, open_engine, register
 from graph.identity.extract import read_records
 from graph.identity.features import feature_table
-from graph.identity.model import Pair, Training, train_and_predict
+from graph.identity.model import Pair, Training, predict, train
 from graph.identity.progress import ProgressFactory, silent
 from graph.identity.writeback import Current, changes, write
 from graph.model import SUBMISSION
@@ -31,6 +36,7 @@ from graph.store import Graph
 __all__ = [
     "DEFAULT_THRESHOLD",
     "Decision",
+    "Engine",
     "ResolveReport",
     "decisions",
     "needs_resolving",
@@ -60,6 +66,7 @@ class ResolveReport:
     threshold: float = DEFAULT_THRESHOLD
     seconds: dict[str, float] = field(default_factory=dict)
     people: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)  # person -> records
+    model: dict[str, Any] | None = field(default=None, repr=False)  # the model applied (Splink's JSON)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -109,8 +116,15 @@ def resolve(
     progress: ProgressFactory = silent,
     report: ResolveReport | None = None,
     training: Training | None = None,
+    engine: Engine | None = None,
+    model: Mapping[str, Any] | None = None,
+    work_dir: Path | None = None,
 ) -> ResolveReport:
-    """Resolve every current person record (of ``agencies``, default all) and write the result to the graph."""
+    """Resolve every current person record (of ``agencies``, default all) and write the result to the graph.
+
+    The model runs on ``engine`` (default DuckDB) with its working files in ``work_dir`` (default a temporary
+    directory); it is trained on the records unless a trained ``model`` (Splink's JSON, from any engine) is given.
+    """
     report = report or ResolveReport()
     report.threshold = threshold
     clock = _Clock(report)
@@ -122,9 +136,14 @@ def resolve(
     clock.lap("features")
     pairs: list[Pair] = []
     if len(rows) >= MIN_RECORDS_TO_TRAIN:
-        with progress("scoring", None) as bar:
-            pairs = list(train_and_predict(features, threshold=min(threshold, ATTACH), training=training))
-            bar.update(len(pairs))
+        with tempfile.TemporaryDirectory(prefix="hub-resolve-", dir=work_dir) as tmp:
+            parquet = Path(tmp) / "features.parquet"
+            pq.write_table(features, parquet)
+            with open_engine(engine or Engine(), Path(tmp) / "engine") as db, progress("scoring", None) as bar:
+                frame = register(db, parquet)
+                report.model = dict(model) if model is not None else train(frame, training)
+                pairs = list(predict(frame, report.model, threshold=min(threshold, ATTACH)))
+                bar.update(len(pairs))
     clock.lap("model")
     confirmed, split = in_force(made)
     clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH, sparse=True)
