@@ -90,16 +90,19 @@ def _spark(engine: Engine, work_dir: Path) -> Iterator[Any]:
     from splink import SparkAPI
     from splink.backends.spark import similarity_jar_location
 
-    spark = (
-        SparkSession.builder.master(engine.spark_master)
-        .appName("hub-resolve")
-        .config("spark.jars", similarity_jar_location())
+    active = SparkSession.getActiveSession()
+    if active is not None and active.sparkContext.master != engine.spark_master:
+        active.stop()
+    local = engine.spark_master.startswith("local")
+    builder = SparkSession.builder.master(engine.spark_master).appName("hub-resolve")
+    if local:  # a local session listens on loopback only
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+    spark = (  # an active session of this master is reused: a JVM and a context cost tens of seconds to start
+        builder.config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", engine.memory_limit.replace("GB", "g"))
         .config("spark.sql.shuffle.partitions", str(max(1, engine.threads)))
-        .config("spark.local.dir", str(work_dir / "spark-local"))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.warehouse.dir", str(work_dir / "spark-warehouse"))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -107,11 +110,13 @@ def _spark(engine: Engine, work_dir: Path) -> Iterator[Any]:
     try:
         # local mode: cache intermediate tables (memory, then disk) rather than write each as Parquet, which costs
         # seconds per table on small data; on a cluster, Splink's default (Parquet in the checkpoint directory)
-        local = engine.spark_master.startswith("local")
         yield SparkAPI(
             spark_session=spark,
             break_lineage_method="persist" if local else None,
             num_partitions_on_repartition=max(1, engine.threads),
         )
     finally:
-        spark.stop()
+        spark.catalog.clearCache()
+        for table in spark.catalog.listTables():
+            if table.isTemporary:
+                spark.catalog.dropTempView(table.name)
