@@ -238,7 +238,7 @@ def predict(frame: Any, model: Mapping[str, Any], *, threshold: float, batch: in
     if db.sql_dialect.sql_dialect_str == "spark":
         batches: Iterator[pa.RecordBatch] = iter(predictions.as_spark_dataframe().toArrow().to_batches(batch))
     else:
-        batches = iter(db.duckdb_con.sql(f"SELECT * FROM {predictions.physical_name}").fetch_record_batch(batch))
+        batches = iter(db.duckdb_con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_reader(batch))
     gamma = labels()
     for record_batch in batches:
         yield from _pairs(record_batch, gamma)
