@@ -5,7 +5,9 @@
 For each size, seeds a fresh embedded graph with about that many person records (``hub seed`` scaled by
 perpetrators), resolves it, and prints the time of each stage (graph read and write included) and pairwise
 precision, recall and F1 beside the same figures without linkage and with exact national-identifier linkage only.
-With several sizes it ends with the growth of time against the growth of the data.
+With several sizes it ends with the growth of time against the growth of the data. Memory: the process's peak
+resident set during the first resolve (sampled every 50 ms; the embedded graph's JVM heap is part of the process),
+and its growth over the resident set just before it.
 Targets (issue 5): F1 >= 0.97 at 100k person records, within 2 minutes on 2 cores.
 """
 
@@ -17,8 +19,11 @@ import json
 import os
 import platform
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from graph.identity import ResolveReport, resolve
 from graph.identity import evaluate as ev
@@ -27,7 +32,31 @@ from graph.ingest import ingest_file
 from graph.store import GraphConfig, open_graph
 from synthetic import SeedSpec, generate
 
+T = TypeVar("T")
 PERSONS_PER_PERPETRATOR = 10.3  # 300 perpetrators -> about 3,100 person records
+
+
+def _rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def peak_rss(work: Callable[[], T]) -> tuple[T, int, int]:
+    """(result, resident bytes before, peak resident bytes while ``work`` ran)."""
+    before, peak, done = _rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = work()
+    finally:
+        done.set()
+        sampler.join()
+    return result, before, max(peak[0], _rss())
 
 
 def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport, ev.Scores]:
@@ -42,7 +71,7 @@ def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport,
                 ingest_file(graph, path, agency)
             loaded = time.perf_counter() - started
             kwargs = {} if threshold is None else {"threshold": threshold}
-            report = resolve(graph, **kwargs)  # type: ignore[arg-type]
+            report, before, peak = peak_rss(lambda: resolve(graph, **kwargs))  # type: ignore[arg-type]
             again = resolve(graph, **kwargs)  # type: ignore[arg-type]
             records = read_records(graph).to_pylist()
         truth = ev.truth_clusters(json.loads(made.truth_file.read_text(encoding="utf-8")))
@@ -58,6 +87,8 @@ def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport,
     print("stage seconds  " + "  ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     print(f"re-run         {again.seconds['total']:.1f}s, {again.rewritten} links rewritten, "
           f"{again.new_ids} new ids, {again.retired_ids} retired")  # fmt: skip
+    print(f"memory         peak {peak / 2**30:.2f} GiB during resolve, {(peak - before) / 2**30:.2f} GiB over "
+          f"{before / 2**30:.2f} GiB before it")  # fmt: skip
     print(f"clusters {report.clusters}, merged {report.merged}, pairs {report.pairs}, refused by guards "
           f"{report.refused}, threshold {report.threshold}", flush=True)  # fmt: skip
     return report, rows["hub resolve"]
