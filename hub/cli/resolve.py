@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def command(
     Ids of unchanged people stay; analysts' confirm and split decisions always hold. Working files (the records'
     features, the engine's tables and spill) go under HUB_DATA_DIR/resolve and are removed afterwards.
     """
+    if engine == "spark" and importlib.util.find_spec("pyspark") is None:
+        raise click.UsageError("--engine spark needs pyspark: pip install 'da-hub[spark]' (and Java 17+)")
     model = json.loads(model_file.read_text(encoding="utf-8")) if model_file else None
     work_dir = settings.data_dir / "resolve"
     work_dir.mkdir(parents=True, exist_ok=True)
