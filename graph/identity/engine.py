@@ -12,6 +12,7 @@ Damerau-Levenshtein), a jar shipped inside the splink wheel, on its class path; 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ENGINES = ("duckdb", "spark")
+_MEMORY = re.compile(r"([0-9]+)([MG])B")
 FEATURES = "person_features"
 
 
@@ -33,6 +35,8 @@ class Engine:
     def __post_init__(self) -> None:
         if self.name not in ENGINES:
             raise ValueError(f"engine {self.name!r} is not one of {', '.join(ENGINES)}")
+        if not _MEMORY.fullmatch(self.memory_limit):
+            raise ValueError(f"memory limit {self.memory_limit!r} is not a whole number of MB or GB, e.g. 2GB")
 
     @property
     def dialect(self) -> str:
@@ -99,7 +103,7 @@ def _spark(engine: Engine, work_dir: Path) -> Iterator[Any]:
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
     spark = (  # an active session of this master is reused: a JVM and a context cost tens of seconds to start
         builder.config("spark.jars", similarity_jar_location())
-        .config("spark.driver.memory", engine.memory_limit.replace("GB", "g"))
+        .config("spark.driver.memory", engine.memory_limit[:-1].lower())  # 2GB -> 2g
         .config("spark.sql.shuffle.partitions", str(max(1, engine.threads)))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

@@ -25,6 +25,8 @@ from hub.settings import Settings
 @click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True,
               help="where the model runs (spark: the spark extra, Java 17+)")  # fmt: skip
 @click.option("--spark-master", default="local[2]", show_default=True, help="Spark master URL (--engine spark)")
+@click.option("--memory-limit", default=Engine.memory_limit, show_default=True,
+              help="what the engine may hold before it spills to HUB_DATA_DIR/resolve (e.g. 8GB)")  # fmt: skip
 @click.option("--model", "model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="apply this trained model (Splink JSON, any engine) rather than train one")  # fmt: skip
 @click.option("--save-model", "save_model", type=click.Path(dir_okay=False, path_type=Path),
@@ -39,6 +41,7 @@ def command(
     if_needed: bool,
     engine: str,
     spark_master: str,
+    memory_limit: str,
     model_file: Path | None,
     save_model: Path | None,
 ) -> None:
@@ -49,6 +52,10 @@ def command(
     """
     if engine == "spark" and importlib.util.find_spec("pyspark") is None:
         raise click.UsageError("--engine spark needs pyspark: pip install 'da-hub[spark]' (and Java 17+)")
+    try:
+        chosen = Engine(engine, spark_master=spark_master, memory_limit=memory_limit)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--memory-limit") from exc
     model = json.loads(model_file.read_text(encoding="utf-8")) if model_file else None
     work_dir = settings.data_dir / "resolve"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -61,7 +68,7 @@ def command(
             threshold=threshold,
             agencies=agencies or None,
             progress=progress,
-            engine=Engine(engine, spark_master=spark_master),
+            engine=chosen,
             model=model,
             work_dir=work_dir,
         )
