@@ -233,3 +233,15 @@ def test_a_model_moves_between_engines_level_by_level() -> None:
     trained["comparisons"][0]["comparison_levels"][1]["label_for_charts"] = "something else"
     with pytest.raises(ValueError, match="levels of national_id"):
         settings("spark", model=trained)
+
+
+def test_resolve_refuses_a_memory_limit_that_is_not_one() -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from hub.cli.resolve import command
+    from hub.settings import Settings
+
+    result = CliRunner().invoke(command, ["--memory-limit", "2GB'; SET x"], obj=Settings.from_env(os.environ))
+    assert result.exit_code == 2 and "not a whole number of MB or GB" in result.output
