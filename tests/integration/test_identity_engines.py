@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,17 @@ pytestmark = pytest.mark.slow
 # both engines add the same per-comparison weights in double precision; measured differences are within 3e-16
 TOLERANCE = 1e-9
 THRESHOLD = 0.5  # compare well below the linking threshold, so near-misses are compared too
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_spark() -> Iterator[None]:
+    """The engine keeps its Spark session for the next run in this process; the rest of the suite does not need it."""
+    yield
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
 
 
 @dataclasses.dataclass
