@@ -23,9 +23,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from graph.identity import ResolveReport, resolve
+from graph.identity import Engine, ResolveReport, resolve
 from graph.identity import evaluate as ev
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
@@ -59,7 +59,7 @@ def peak_rss(work: Callable[[], T]) -> tuple[T, int, int]:
     return result, before, max(peak[0], _rss())
 
 
-def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport, ev.Scores]:
+def run(people: int, seed: int, threshold: float | None, engine: Engine) -> tuple[ResolveReport, ev.Scores]:
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-bench-resolve-") as tmp:
         root = Path(tmp)
@@ -70,9 +70,9 @@ def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport,
             for agency, path in sorted(made.files.items()):
                 ingest_file(graph, path, agency)
             loaded = time.perf_counter() - started
-            kwargs = {} if threshold is None else {"threshold": threshold}
-            report, before, peak = peak_rss(lambda: resolve(graph, **kwargs))  # type: ignore[arg-type]
-            again = resolve(graph, **kwargs)  # type: ignore[arg-type]
+            kwargs: dict[str, Any] = {"engine": engine} | ({} if threshold is None else {"threshold": threshold})
+            report, before, peak = peak_rss(lambda: resolve(graph, **kwargs))
+            again = resolve(graph, **kwargs)
             records = read_records(graph).to_pylist()
         truth = ev.truth_clusters(json.loads(made.truth_file.read_text(encoding="utf-8")))
     refs = [(r["agency"], r["local_id"]) for r in records]
@@ -99,9 +99,12 @@ def main() -> None:
     parser.add_argument("--people", default="3100", help="person records, roughly; comma-separated for a curve")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--memory-limit", default=Engine.memory_limit, help="DuckDB's, before it spills (e.g. 1GB)")
     args = parser.parse_args()
     print(f"resolve benchmark, {dt.date.today()}: {platform.machine()}, {len(os.sched_getaffinity(0))} cores")
-    results = [(size, *run(size, args.seed, args.threshold)) for size in (int(s) for s in args.people.split(","))]
+    engine = Engine(memory_limit=args.memory_limit)
+    sizes = [int(s) for s in args.people.split(",")]
+    results = [(size, *run(size, args.seed, args.threshold, engine)) for size in sizes]
     print(f"\n{'records':>9} {'F1':>7} {'seconds':>8} {'data x':>7} {'time x':>7}")
     previous = None
     for _, report, score in results:
