@@ -38,10 +38,6 @@ class Engine:
         if not _MEMORY.fullmatch(self.memory_limit):
             raise ValueError(f"memory limit {self.memory_limit!r} is not a whole number of MB or GB, e.g. 2GB")
 
-    @property
-    def dialect(self) -> str:
-        return self.name
-
 
 @contextmanager
 def open_engine(engine: Engine, work_dir: Path) -> Iterator[Any]:
