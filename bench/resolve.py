@@ -5,7 +5,9 @@
 For each size, seeds a fresh embedded graph with about that many person records (``hub seed`` scaled by
 perpetrators), resolves it, and prints the time of each stage (graph read and write included) and pairwise
 precision, recall and F1 beside the same figures without linkage and with exact national-identifier linkage only.
-With several sizes it ends with the growth of time against the growth of the data.
+With several sizes it ends with the growth of time against the growth of the data. Memory: the process's peak
+resident set during the first resolve (sampled every 50 ms; the embedded graph's JVM heap is part of the process),
+and its growth over the resident set just before it.
 Targets (issue 5): F1 >= 0.97 at 100k person records, within 2 minutes on 2 cores.
 """
 
@@ -17,20 +19,47 @@ import json
 import os
 import platform
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from graph.identity import ResolveReport, resolve
+from graph.identity import Engine, ResolveReport, resolve
 from graph.identity import evaluate as ev
 from graph.identity.extract import read_records
 from graph.ingest import ingest_file
 from graph.store import GraphConfig, open_graph
 from synthetic import SeedSpec, generate
 
+T = TypeVar("T")
 PERSONS_PER_PERPETRATOR = 10.3  # 300 perpetrators -> about 3,100 person records
 
 
-def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport, ev.Scores]:
+def _rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def peak_rss(work: Callable[[], T]) -> tuple[T, int, int]:
+    """(result, resident bytes before, peak resident bytes while ``work`` ran)."""
+    before, peak, done = _rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = work()
+    finally:
+        done.set()
+        sampler.join()
+    return result, before, max(peak[0], _rss())
+
+
+def run(people: int, seed: int, threshold: float | None, engine: Engine) -> tuple[ResolveReport, ev.Scores]:
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-bench-resolve-") as tmp:
         root = Path(tmp)
@@ -41,9 +70,9 @@ def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport,
             for agency, path in sorted(made.files.items()):
                 ingest_file(graph, path, agency)
             loaded = time.perf_counter() - started
-            kwargs = {} if threshold is None else {"threshold": threshold}
-            report = resolve(graph, **kwargs)  # type: ignore[arg-type]
-            again = resolve(graph, **kwargs)  # type: ignore[arg-type]
+            kwargs: dict[str, Any] = {"engine": engine} | ({} if threshold is None else {"threshold": threshold})
+            report, before, peak = peak_rss(lambda: resolve(graph, **kwargs))
+            again = resolve(graph, **kwargs)
             records = read_records(graph).to_pylist()
         truth = ev.truth_clusters(json.loads(made.truth_file.read_text(encoding="utf-8")))
     refs = [(r["agency"], r["local_id"]) for r in records]
@@ -58,6 +87,8 @@ def run(people: int, seed: int, threshold: float | None) -> tuple[ResolveReport,
     print("stage seconds  " + "  ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     print(f"re-run         {again.seconds['total']:.1f}s, {again.rewritten} links rewritten, "
           f"{again.new_ids} new ids, {again.retired_ids} retired")  # fmt: skip
+    print(f"memory         peak {peak / 2**30:.2f} GiB during resolve, {(peak - before) / 2**30:.2f} GiB over "
+          f"{before / 2**30:.2f} GiB before it")  # fmt: skip
     print(f"clusters {report.clusters}, merged {report.merged}, pairs {report.pairs}, refused by guards "
           f"{report.refused}, threshold {report.threshold}", flush=True)  # fmt: skip
     return report, rows["hub resolve"]
@@ -68,9 +99,12 @@ def main() -> None:
     parser.add_argument("--people", default="3100", help="person records, roughly; comma-separated for a curve")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--memory-limit", default=Engine.memory_limit, help="DuckDB's, before it spills (e.g. 1GB)")
     args = parser.parse_args()
     print(f"resolve benchmark, {dt.date.today()}: {platform.machine()}, {len(os.sched_getaffinity(0))} cores")
-    results = [(size, *run(size, args.seed, args.threshold)) for size in (int(s) for s in args.people.split(","))]
+    engine = Engine(memory_limit=args.memory_limit)
+    sizes = [int(s) for s in args.people.split(",")]
+    results = [(size, *run(size, args.seed, args.threshold, engine)) for size in sizes]
     print(f"\n{'records':>9} {'F1':>7} {'seconds':>8} {'data x':>7} {'time x':>7}")
     previous = None
     for _, report, score in results:

@@ -2,8 +2,10 @@
 
     resolve(graph) -> ResolveReport
 
-Stages (each timed in the report): ``read`` current person records and graph evidence (``extract``); derive the
-compared columns (``features``); train the Splink model on the data and score the blocked pairs (``model``);
+Stages (each timed in the report): ``read`` current person records and graph evidence (``extract``) a page at a
+time, deriving the compared columns (``features``) into a Parquet file in a working directory; train the Splink
+model on the data and score the blocked pairs (``model``), on DuckDB (a database file there, spilling past its memory
+limit) or Spark (``engine``);
 cluster the pairs above the threshold with cannot-link guards and analysts' decisions, and give clusters stable
 person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` edges with their provenance
 (``writeback``).
@@ -12,16 +14,22 @@ person ids (``cluster``, ``decisions``); ``write`` the changed ``RESOLVED_AS`` e
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from graph.identity.cluster import Assignment, assign_ids, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
-from graph.identity.extract import read_records
-from graph.identity.features import feature_table
-from graph.identity.model import Pair, Training, train_and_predict
+from graph.identity.engine import Engine, open_engine, register
+from graph.identity.extract import record_batches
+from graph.identity.features import SCHEMA as FEATURES
+from graph.identity.features import feature_batch
+from graph.identity.model import Pair, Training, predict, train
 from graph.identity.progress import ProgressFactory, silent
 from graph.identity.writeback import Current, changes, write
 from graph.model import SUBMISSION
@@ -31,6 +39,7 @@ from graph.store import Graph
 __all__ = [
     "DEFAULT_THRESHOLD",
     "Decision",
+    "Engine",
     "ResolveReport",
     "decisions",
     "needs_resolving",
@@ -60,6 +69,7 @@ class ResolveReport:
     threshold: float = DEFAULT_THRESHOLD
     seconds: dict[str, float] = field(default_factory=dict)
     people: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)  # person -> records
+    model: dict[str, Any] | None = field(default=None, repr=False)  # the model applied (Splink's JSON)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -101,6 +111,24 @@ def needs_resolving(graph: Graph) -> bool:
     return bool(rows[0]["due"])
 
 
+def _extract(
+    graph: Graph, agencies: Sequence[str] | None, parquet: Path, progress: ProgressFactory
+) -> tuple[dict[str, Current], int]:
+    """Write the records' features to ``parquet`` a page at a time; keep only the current resolutions (of records
+    that have one), which the write-back compares against."""
+    current: dict[str, Current] = {}
+    count = 0
+    with pq.ParquetWriter(parquet, FEATURES) as out:
+        for batch in record_batches(graph, agencies=agencies, progress=progress):
+            out.write_batch(feature_batch(batch))
+            count += batch.num_rows
+            columns = batch.select(["key", "person_id", "linked_with", "match_probability"]).to_pydict()
+            for key, pid, other, p in zip(*columns.values(), strict=True):
+                if pid is not None:
+                    current[key] = Current(pid, other, p)
+    return current, count
+
+
 def resolve(
     graph: Graph,
     *,
@@ -109,26 +137,35 @@ def resolve(
     progress: ProgressFactory = silent,
     report: ResolveReport | None = None,
     training: Training | None = None,
+    engine: Engine | None = None,
+    model: Mapping[str, Any] | None = None,
+    work_dir: Path | None = None,
 ) -> ResolveReport:
-    """Resolve every current person record (of ``agencies``, default all) and write the result to the graph."""
+    """Resolve every current person record (of ``agencies``, default all) and write the result to the graph.
+
+    The model runs on ``engine`` (default DuckDB) with its working files in ``work_dir`` (default a temporary
+    directory); it is trained on the records unless a trained ``model`` (Splink's JSON, from any engine) is given.
+    """
     report = report or ResolveReport()
     report.threshold = threshold
     clock = _Clock(report)
-    raw = read_records(graph, agencies=agencies, progress=progress)
-    made = decisions(graph)
-    clock.lap("read")
-    features = feature_table(raw)
-    rows = features.to_pylist()
-    clock.lap("features")
     pairs: list[Pair] = []
-    if len(rows) >= MIN_RECORDS_TO_TRAIN:
-        with progress("scoring", None) as bar:
-            pairs = list(train_and_predict(features, threshold=min(threshold, ATTACH), training=training))
-            bar.update(len(pairs))
-    clock.lap("model")
+    with tempfile.TemporaryDirectory(prefix="hub-resolve-", dir=work_dir) as tmp:
+        parquet = Path(tmp) / "features.parquet"
+        current, count = _extract(graph, agencies, parquet, progress)
+        made = decisions(graph)
+        clock.lap("read")
+        if count >= MIN_RECORDS_TO_TRAIN:
+            with open_engine(engine or Engine(), Path(tmp) / "engine") as db, progress("scoring", None) as bar:
+                frame = register(db, parquet)
+                report.model = dict(model) if model is not None else train(frame, training)
+                pairs = list(predict(frame, report.model, threshold=min(threshold, ATTACH)))
+                bar.update(len(pairs))
+        clock.lap("model")
+        rows = pq.read_table(parquet).to_pylist()
     confirmed, split = in_force(made)
     clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH, sparse=True)
-    current = {r["key"]: Current(r["person_id"], r["linked_with"], r["match_probability"]) for r in raw.to_pylist()}
+    del rows
     assignment: Assignment = assign_ids(
         clustering.clusters, {k: c.person_id for k, c in current.items()}, new_person_id
     )
@@ -137,7 +174,7 @@ def resolve(
     write(graph, assignment, clustering.links, keys, progress=progress)
     graph.write(f"MERGE (r:{RUN} {{name: 'last'}}) SET r.finished_at = $now", now=dt.datetime.now(dt.UTC))
     clock.lap("write")
-    report.records = len(rows)
+    report.records = count
     report.clusters = len(clustering.clusters)
     report.merged = assignment.merged
     report.new_ids = len(assignment.new_ids)

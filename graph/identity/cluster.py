@@ -60,6 +60,18 @@ class _Group:
     perpetrator: bool = False
 
 
+class _Groups(dict[str, _Group]):
+    """Each root's group, made when first asked for: most records meet no pair and stay alone without one."""
+
+    def __init__(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def __missing__(self, key: str) -> _Group:
+        made = self[key] = _group(self.rows[key])
+        return made
+
+
 @dataclass(frozen=True)
 class Link:
     """The pair through which a record joined its cluster."""
@@ -87,8 +99,9 @@ def cluster(
     sparse: bool = False,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``."""
-    groups = {r["unique_id"]: _group(r) for r in records}
-    parent = {key: key for key in groups}
+    rows = {r["unique_id"]: r for r in records}
+    groups = _Groups(rows)
+    parent = {key: key for key in rows}
     apart: dict[str, set[str]] = {}
     for a, b in split:
         apart.setdefault(a, set()).add(b)
@@ -112,7 +125,7 @@ def cluster(
                 links[key] = link
 
     for a, b in confirmed:
-        if a in groups and b in groups and find(a) != find(b):
+        if parent.get(a) == a and parent.get(b) == b and find(a) != find(b):  # both still roots
             join(find(a), find(b))
         if a in parent and b in parent:
             note(a, b, Link(b, 1.0, None), Link(a, 1.0, None))
@@ -156,7 +169,6 @@ def cluster(
             other = best.b if best.a == key else best.a
             note(key, other, Link(other, best.probability, best.evidence), Link(key, best.probability, best.evidence))
     if sparse:
-        rows = {r["unique_id"]: r for r in records}
         for key, others in _sparse_candidates(records):
             root = find(key)
             targets = {find(other) for other in others} - {root}
@@ -173,7 +185,8 @@ def cluster(
             join(root, target)
             evidence = _sparse_evidence(rows[key], rows[other])
             note(key, other, Link(other, SPARSE_PROBABILITY, evidence), Link(key, SPARSE_PROBABILITY, evidence))
-    clusters = sorted(sorted(g.members) for g in groups.values())
+    alone = [[key] for key, up in parent.items() if up == key and key not in groups]
+    clusters = sorted([sorted(g.members) for g in groups.values()] + alone)
     return Clustering(clusters=clusters, links=links, refused=refused)
 
 

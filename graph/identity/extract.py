@@ -1,10 +1,11 @@
 """Read what identity resolution needs from the graph: current person records and cheap graph evidence.
 
-Records are read in pages ordered by key (the unique index), so memory holds one page of driver rows at a time
-and the result is a columnar ``pyarrow`` table. Graph evidence is the people a record is named beside as partner
-(intimate or ex-partner relationships) or on the other side of an incident (victim / perpetrator): for each, a
-signature of given-name initial and date of birth, robust to name typos and comparable across agencies because it
-does not depend on any agency's keys.
+Records are read in pages ordered by key (the unique index), so memory holds one page of driver rows at a time;
+the result is a columnar ``pyarrow`` table, or its batches one page at a time (``record_batches``).
+
+Graph evidence is the people a record is named beside as partner (intimate or ex-partner relationships) or on the
+other side of an incident (victim / perpetrator): for each, a signature of given-name initial and date of birth,
+robust to name typos and comparable across agencies because it does not depend on any agency's keys.
 """
 
 from __future__ import annotations
@@ -54,17 +55,27 @@ def read_records(
 ) -> pa.Table:
     """Every current person record (of these agencies, default all) with its fields, its current resolution and
     its neighbours' signatures."""
+    batches = list(record_batches(graph, agencies=agencies, page=page, progress=progress))
+    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+def record_batches(
+    graph: Graph,
+    *,
+    agencies: Sequence[str] | None = None,
+    page: int = 10_000,
+    progress: ProgressFactory = silent,
+) -> Iterator[pa.RecordBatch]:
+    """``read_records`` a page at a time, for a caller that writes them on as they come."""
     total = count_records(graph, agencies)
-    batches: list[pa.RecordBatch] = []
     with progress("reading", total) as bar:
         for rows in _pages(graph, page, None if agencies is None else list(agencies)):
             neighbours = _neighbours(graph, [row["key"] for row in rows])
             for row in rows:
                 row["dob"] = _iso(row["dob"])
                 row["neighbours"] = neighbours.get(row["key"], [])
-            batches.append(pa.RecordBatch.from_pylist(rows, schema=SCHEMA))
+            yield pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
             bar.update(len(rows))
-    return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
 def _pages(graph: Graph, page: int, agencies: list[str] | None) -> Iterator[list[dict[str, Any]]]:

@@ -149,7 +149,11 @@ def features(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def feature_table(records: pa.Table) -> pa.Table:
-    return pa.Table.from_pylist([features(raw) for raw in records.to_pylist()], schema=SCHEMA)
+    return pa.Table.from_batches([feature_batch(b) for b in records.to_batches()], schema=SCHEMA)
+
+
+def feature_batch(records: pa.RecordBatch) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist([features(raw) for raw in records.to_pylist()], schema=SCHEMA)
 
 
 def _ident(value: Any) -> str | None:

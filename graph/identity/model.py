@@ -1,118 +1,114 @@
-"""The Splink model (Fellegi-Sunter, DuckDB backend), as data, and the functions that train and apply it.
+"""The Splink model (Fellegi-Sunter), as data, and the functions that train and apply it, on DuckDB or Spark.
 
-``COMPARISONS`` and ``BLOCKING_RULES`` are plain data over the columns of ``graph.identity.features``: every level
-is a SQL condition on ``<column>_l`` / ``<column>_r`` with a short label, which is also the explanation an analyst
-sees on a link. Nothing is hand-weighted: u probabilities come from random sampling, m probabilities from EM over
+``comparisons()`` and ``BLOCKING_RULES`` are data over the columns of ``graph.identity.features``: every level is
+one of Splink's comparison-level creators, which writes each engine's SQL (a custom level, in DuckDB's SQL
+translated by sqlglot, only where the library has none), with a short label, which is also the explanation an
+analyst sees on a link. A trained model is Splink's JSON; ``settings`` takes its parameters level by level into the
+SQL of whichever engine applies it, so a model trained on DuckDB predicts on Spark.
+
+Nothing is hand-weighted: u probabilities come from random sampling, m probabilities from EM over
 several blocking passes (each pass trains the comparisons it does not block on), and term-frequency adjustments
 make common names and postcodes count for less.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator as Level
 
-_DATE_L, _DATE_R = "TRY_CAST(dob_l AS DATE)", "TRY_CAST(dob_r AS DATE)"
+_IDS = ("nhs", "pnc", "crn", "ni")
+# a date of birth one year apart on the same day and month (a mis-keyed year); written in DuckDB's SQL and
+# translated by sqlglot for other engines, as the library has no level for it
+_YEAR_APART = (
+    "substr(dob_l, 6) = substr(dob_r, 6) AND abs(TRY_CAST(dob_year_l AS INTEGER) - TRY_CAST(dob_year_r AS INTEGER)) = 1"
+)
 _SWAP = (
     "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
     "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
 )
-_NEAR = (
-    f"abs(date_diff('day', {_DATE_L}, {_DATE_R})) <= 1 OR (substr(dob_l, 6) = substr(dob_r, 6) "
-    "AND abs(TRY_CAST(dob_year_l AS INTEGER) - TRY_CAST(dob_year_r AS INTEGER)) = 1) "
-    "OR damerau_levenshtein(dob_l, dob_r) = 1"
-)
-_IDS = ("nhs", "pnc", "crn", "ni")
 
 
-def _level(sql: str, label: str, *, tf: str | None = None, null: bool = False) -> dict[str, Any]:
-    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+def _level(level: Level, label: str, *, tf: str | None = None, null: bool = False) -> Level:
     if null:
-        level["is_null_level"] = True
+        level.configure(is_null_level=True)
     if tf:
-        level["tf_adjustment_column"] = tf
-        level["tf_adjustment_weight"] = 1.0
-    return level
+        level.configure(tf_adjustment_column=tf, tf_adjustment_weight=1.0)
+    return level.configure(label_for_charts=label)
 
 
-def _null(*columns: str) -> dict[str, Any]:
-    return _level(" OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in columns), "missing", null=True)
+def _custom(sql: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql, base_dialect_str="duckdb")
 
 
-def _else() -> dict[str, Any]:
-    return _level("ELSE", "different")
+def _null(column: str) -> Level:
+    return _level(cll.NullLevel(column), "missing", null=True)
 
 
-# comparison name -> levels, strongest first; the null level first, ELSE last
-COMPARISONS: list[dict[str, Any]] = [
-    {
-        "output_column_name": "national_id",
-        "comparison_levels": [
-            _level(" AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in _IDS), "missing", null=True),
-            _level(" OR ".join(f"{c}_l = {c}_r" for c in _IDS), "same national identifier"),
-            _level("ELSE", "conflicting national identifiers"),
+def _else() -> Level:
+    return _level(cll.ElseLevel(), "different")
+
+
+def _days(column: str, days: int) -> Level:
+    return cll.AbsoluteDateDifferenceLevel(column, input_is_string=True, threshold=days, metric="day")
+
+
+def _names(column: str, forms: str, label: str) -> list[Level]:
+    return [
+        _null(column),
+        _level(cll.ExactMatchLevel(column), "exact", tf=column),
+        _level(cll.ArrayIntersectLevel(forms), label),
+        _level(cll.JaroWinklerLevel(column, 0.92), "typo"),
+        _level(cll.Or(cll.DamerauLevenshteinLevel(column, 2), cll.ExactMatchLevel(f"{column}_sx")), "similar"),
+        _else(),
+    ]
+
+
+def comparisons() -> list[cl.CustomComparison]:
+    """The comparisons, strongest level first (the null level first, ELSE last), as Splink level creators that
+    write each engine's SQL. Built afresh for every use: a creator keeps state from the SQL it last wrote."""
+    levels: dict[str, list[Level]] = {
+        "national_id": [
+            _level(cll.And(*(cll.NullLevel(c) for c in _IDS)), "missing", null=True),
+            _level(cll.Or(*(cll.ExactMatchLevel(c) for c in _IDS)), "same national identifier"),
+            _level(cll.ElseLevel(), "conflicting national identifiers"),
         ],
-    },
-    {
-        "output_column_name": "given_name",
-        "comparison_levels": [
-            _null("given"),
-            _level("given_l = given_r", "exact", tf="given"),
-            _level("list_has_any(given_forms_l, given_forms_r)", "nickname"),
-            _level("jaro_winkler_similarity(given_l, given_r) >= 0.92", "typo"),
-            _level("damerau_levenshtein(given_l, given_r) <= 2 OR given_sx_l = given_sx_r", "similar"),
-            _else(),
-        ],
-    },
-    {
-        "output_column_name": "family_name",
-        "comparison_levels": [
-            _null("family"),
-            _level("family_l = family_r", "exact", tf="family"),
-            _level("list_has_any(surnames_l, surnames_r)", "earlier or hyphenated name"),
-            _level("jaro_winkler_similarity(family_l, family_r) >= 0.92", "typo"),
-            _level("damerau_levenshtein(family_l, family_r) <= 2 OR family_sx_l = family_sx_r", "similar"),
-            _else(),
-        ],
-    },
-    {
-        "output_column_name": "dob",
-        "comparison_levels": [
+        "given_name": _names("given", "given_forms", "nickname"),
+        "family_name": _names("family", "surnames", "earlier or hyphenated name"),
+        "dob": [
             _null("dob"),
-            _level("dob_l = dob_r", "exact"),
-            _level(_SWAP, "day and month swapped"),
-            _level(_NEAR, "one day, one year or one digit apart"),
-            _level(f"abs(date_diff('day', {_DATE_L}, {_DATE_R})) <= 366", "within a year"),
+            _level(cll.ExactMatchLevel("dob"), "exact"),
+            _level(_custom(_SWAP), "day and month swapped"),
+            _level(
+                cll.Or(_days("dob", 1), _custom(_YEAR_APART), cll.DamerauLevenshteinLevel("dob", 1)),
+                "one day, one year or one digit apart",
+            ),
+            _level(_days("dob", 366), "within a year"),
             _else(),
         ],
-    },
-    {
-        "output_column_name": "postcode",
-        "comparison_levels": [
+        "postcode": [
             _null("postcode"),
-            _level("postcode_l = postcode_r", "exact", tf="postcode"),
-            _level("district_l = district_r", "same district"),
+            _level(cll.ExactMatchLevel("postcode"), "exact", tf="postcode"),
+            _level(cll.ExactMatchLevel("district"), "same district"),
             _else(),
         ],
-    },
-    {
-        "output_column_name": "gender",
-        "comparison_levels": [_null("gender"), _level("gender_l = gender_r", "same"), _else()],
-    },
-    {
-        "output_column_name": "neighbours",
-        "comparison_levels": [
-            _level("len(neighbours_l) = 0 OR len(neighbours_r) = 0", "missing", null=True),
-            _level("list_has_any(neighbours_l, neighbours_r)", "shares a partner, child or other party"),
+        "gender": [_null("gender"), _level(cll.ExactMatchLevel("gender"), "same"), _else()],
+        "neighbours": [
+            _level(_custom("array_length(neighbours_l) = 0 OR array_length(neighbours_r) = 0"), "missing", null=True),
+            _level(cll.ArrayIntersectLevel("neighbours"), "shares a partner, child or other party"),
             _else(),
         ],
-    },
-]
+    }
+    return [
+        cl.CustomComparison(comparison_levels=list[Any](lv), output_column_name=name) for name, lv in levels.items()
+    ]
+
 
 # pairs scored at all: each rule on its own is cheap; together they keep recall high
 BLOCKING_RULES: list[str | dict[str, Any]] = [
@@ -145,26 +141,57 @@ DETERMINISTIC_RULES: list[str] = [
 ]
 
 
-def settings(*, blocking_rules: list[str | dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "link_type": "dedupe_only",
-        "unique_id_column_name": "unique_id",
-        "comparisons": COMPARISONS,
-        "blocking_rules_to_generate_predictions": [
+def settings(
+    dialect: str = "duckdb",
+    *,
+    model: Mapping[str, Any] | None = None,
+    blocking_rules: list[str | dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Splink settings in this engine's SQL (``duckdb`` or ``spark``), with a trained ``model``'s parameters if given.
+
+    A model is Splink's own JSON (``save_model``) from any engine: only its prior and the m and u probabilities of
+    each level are taken, level by level, and the SQL is always written afresh for ``dialect``.
+    """
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=list[Any](comparisons()),
+        blocking_rules_to_generate_predictions=[
             rule if isinstance(rule, dict) else {"blocking_rule": rule}
             for rule in (BLOCKING_RULES if blocking_rules is None else blocking_rules)
         ],
-        "retain_matching_columns": True,  # keeps the gamma (level) columns: the explanation
-        "retain_intermediate_calculation_columns": True,
-        "max_iterations": 25,
-        "em_convergence": 0.0001,
-    }
+        retain_matching_columns=True,  # keeps the gamma (level) columns: the explanation
+        retain_intermediate_calculation_columns=True,
+        max_iterations=25,
+        em_convergence=0.0001,
+    )
+    out = creator.create_settings_dict(dialect)
+    if model is not None:
+        _apply(out, model)
+    return out
+
+
+_PARAMETERS = ("m_probability", "u_probability", "tf_minimum_u_value")
+
+
+def _apply(out: dict[str, Any], model: Mapping[str, Any]) -> None:
+    """Copy a trained model's parameters into fresh settings; refuse a model of other comparisons or levels."""
+    out["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    trained = {c["output_column_name"]: c["comparison_levels"] for c in model["comparisons"]}
+    if set(trained) != {c["output_column_name"] for c in out["comparisons"]}:
+        raise ValueError(f"the model's comparisons are {sorted(trained)}, not this model's")
+    for comparison in out["comparisons"]:
+        levels, known = comparison["comparison_levels"], trained[comparison["output_column_name"]]
+        if [lv.get("label_for_charts") for lv in levels] != [lv.get("label_for_charts") for lv in known]:
+            raise ValueError(f"the model's levels of {comparison['output_column_name']} are not this model's")
+        for level, source in zip(levels, known, strict=True):
+            level.update({k: source[k] for k in _PARAMETERS if source.get(k) is not None})
 
 
 def labels() -> dict[str, dict[int, str]]:
     """comparison -> comparison vector value (gamma) -> level label."""
     out: dict[str, dict[int, str]] = {}
-    for comparison in COMPARISONS:
+    for comparison in settings()["comparisons"]:
         levels = comparison["comparison_levels"]
         ranked = [lv for lv in levels if not lv.get("is_null_level")]
         gamma = {len(ranked) - 1 - i: lv["label_for_charts"] for i, lv in enumerate(ranked)}
@@ -190,48 +217,54 @@ class Training:
     recall: float = 0.7  # assumed recall of DETERMINISTIC_RULES, for the prior
 
 
-def train_and_predict(features: pa.Table, *, threshold: float, training: Training | None = None) -> Iterator[Pair]:
-    """Train the model on these records and yield every blocked pair at or above ``threshold``."""
-    from splink import DuckDBAPI, Linker
-
+def train(frame: Any, training: Training | None = None) -> dict[str, Any]:
+    """Train the model on a registered features table (``engine.register``); the model as Splink's JSON."""
     training = training or Training()
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET threads TO 2")
-        db = DuckDBAPI(connection=con)
-        frame = db.register(features, table_name="person_features")
-        linker = Linker(frame, settings(), log_level=None)
-        linker.training.estimate_probability_two_random_records_match(
-            list[Any](DETERMINISTIC_RULES), recall=training.recall
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=training.u_pairs, seed=training.seed)
-        for rule in TRAINING_RULES:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        yield from _pairs(predictions.as_pyarrow_table())
-    finally:
-        con.close()
+    linker = Linker(frame, settings(frame.db_api.sql_dialect.sql_dialect_str), log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        list[Any](DETERMINISTIC_RULES), recall=training.recall
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=training.u_pairs, seed=training.seed)
+    for rule in TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    return linker.misc.save_model_to_json()
 
 
-def _pairs(table: pa.Table) -> Iterator[Pair]:
+def predict(frame: Any, model: Mapping[str, Any], *, threshold: float, batch: int = 50_000) -> Iterator[Pair]:
+    """Every blocked pair at or above ``threshold`` under a trained ``model`` (from any engine), in batches."""
+    db = frame.db_api
+    linker = Linker(frame, settings(db.sql_dialect.sql_dialect_str, model=model), log_level=None)
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    if db.sql_dialect.sql_dialect_str == "spark":
+        batches: Iterator[pa.RecordBatch] = iter(predictions.as_spark_dataframe().toArrow().to_batches(batch))
+    else:
+        batches = iter(db.duckdb_con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_reader(batch))
     gamma = labels()
+    for record_batch in batches:
+        yield from _pairs(record_batch, gamma)
+
+
+def train_and_predict(frame: Any, *, threshold: float, training: Training | None = None) -> Iterator[Pair]:
+    """Train the model on these records and yield every blocked pair at or above ``threshold``."""
+    yield from predict(frame, train(frame, training), threshold=threshold)
+
+
+def _pairs(batch: pa.RecordBatch, gamma: Mapping[str, Mapping[int, str]]) -> Iterator[Pair]:
     names = list(gamma)
-    index = {c: i for i, c in enumerate(table.column_names)}
-    for batch in table.to_batches(50_000):
-        columns = batch.to_pydict()
-        for row in zip(*columns.values(), strict=True):
-            evidence: dict[str, tuple[str, float]] = {}
-            for name in names:
-                level = row[index[f"gamma_{name}"]]
-                weight = row[index[f"mw_{name}"]] or 0.0
-                tf = index.get(f"mw_tf_adj_{name}")
-                if tf is not None and row[tf] is not None:
-                    weight += row[tf]
-                evidence[name] = (gamma[name].get(int(level), str(level)), round(weight, 2))
-            yield Pair(
-                a=row[index["unique_id_l"]],
-                b=row[index["unique_id_r"]],
-                probability=float(row[index["match_probability"]]),
-                evidence=evidence,
-            )
+    index = {c: i for i, c in enumerate(batch.schema.names)}
+    columns = batch.to_pydict()
+    for row in zip(*columns.values(), strict=True):
+        evidence: dict[str, tuple[str, float]] = {}
+        for name in names:
+            level = row[index[f"gamma_{name}"]]
+            weight = row[index[f"mw_{name}"]] or 0.0
+            tf = index.get(f"mw_tf_adj_{name}")
+            if tf is not None and row[tf] is not None:
+                weight += row[tf]
+            evidence[name] = (gamma[name].get(int(level), str(level)), round(weight, 2))
+        yield Pair(
+            a=row[index["unique_id_l"]],
+            b=row[index["unique_id_r"]],
+            probability=float(row[index["match_probability"]]),
+            evidence=evidence,
+        )

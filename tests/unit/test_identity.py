@@ -192,3 +192,56 @@ def test_exact_identifier_linkage() -> None:
         {"agency": "h", "local_id": "4"},
     ]
     assert sorted(map(sorted, ev.by_identifier(records))) == [[("h", "3"), ("n", "2"), ("p", "1")], [("h", "4")]]
+
+
+def test_model_levels_and_labels_are_the_analysts_explanations() -> None:
+    from graph.identity.model import labels
+
+    got = {name: [gamma[g] for g in sorted(gamma, reverse=True)] for name, gamma in labels().items()}
+    assert got == {
+        "national_id": ["same national identifier", "conflicting national identifiers", "missing"],
+        "given_name": ["exact", "nickname", "typo", "similar", "different", "missing"],
+        "family_name": ["exact", "earlier or hyphenated name", "typo", "similar", "different", "missing"],
+        "dob": [
+            "exact",
+            "day and month swapped",
+            "one day, one year or one digit apart",
+            "within a year",
+            "different",
+            "missing",
+        ],
+        "postcode": ["exact", "same district", "different", "missing"],
+        "gender": ["same", "different", "missing"],
+        "neighbours": ["shares a partner, child or other party", "different", "missing"],
+    }
+
+
+def test_a_model_moves_between_engines_level_by_level() -> None:
+    from graph.identity.model import settings
+
+    trained = settings("duckdb")
+    trained["probability_two_random_records_match"] = 0.001
+    for comparison in trained["comparisons"]:
+        for i, level in enumerate(comparison["comparison_levels"]):
+            level.update(m_probability=0.5 / (i + 1), u_probability=0.01 * (i + 1))
+    spark = settings("spark", model=trained)
+    assert spark["probability_two_random_records_match"] == 0.001
+    dob = next(c for c in spark["comparisons"] if c["output_column_name"] == "dob")["comparison_levels"]
+    assert dob[2]["m_probability"] == 0.5 / 3 and "datediff" in dob[3]["sql_condition"]  # Spark's SQL, the model's m
+    given = next(c for c in spark["comparisons"] if c["output_column_name"] == "given_name")["comparison_levels"]
+    assert "ARRAY_INTERSECT" in given[2]["sql_condition"] and "jaro_winkler(" in given[3]["sql_condition"]
+    trained["comparisons"][0]["comparison_levels"][1]["label_for_charts"] = "something else"
+    with pytest.raises(ValueError, match="levels of national_id"):
+        settings("spark", model=trained)
+
+
+def test_resolve_refuses_a_memory_limit_that_is_not_one() -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from hub.cli.resolve import command
+    from hub.settings import Settings
+
+    result = CliRunner().invoke(command, ["--memory-limit", "2GB'; SET x"], obj=Settings.from_env(os.environ))
+    assert result.exit_code == 2 and "not a whole number of MB or GB" in result.output
