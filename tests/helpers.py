@@ -104,3 +104,22 @@ def java_pids(data_dir: Path) -> list[int]:
             except OSError:
                 continue
     return pids
+
+
+def people_and_incidents(
+    agency: str, family: str, people: int, incidents: Iterable[tuple[int, int, int]]
+) -> list[dict[str, Any]]:
+    """Person records P0..P<people-1> of one family name, then an incident I<n> for each (n, perpetrator, victim)."""
+    persons = [{"type": "person", "agency": agency, "local_id": f"P{n}", "family_name": family} for n in range(people)]
+    return persons + [
+        {
+            "type": "incident",
+            "agency": agency,
+            "local_id": f"I{n}",
+            "occurred_at": "2025-03-01T22:10:00Z",
+            "category": "physical",
+            "perpetrators": [f"P{perpetrator}"],
+            "victims": [f"P{victim}"],
+        }
+        for n, perpetrator, victim in incidents
+    ]

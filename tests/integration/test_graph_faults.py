@@ -26,7 +26,7 @@ from graph.ingest import ingest_file
 from graph.store import Graph, GraphConfig, open_graph
 from hub.auth.services import embedded_issuer
 from hub.settings import Settings
-from tests.helpers import HUB, free_port, hub_env, new_agency, start_serve, stop, write_jsonl
+from tests.helpers import HUB, free_port, hub_env, new_agency, people_and_incidents, start_serve, stop, write_jsonl
 
 pytestmark = pytest.mark.slow
 POLICE = "cleveland-police"  # a partner of the demo agreements, allowed to submit
@@ -68,20 +68,7 @@ def killable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Killable]:
 
 
 def _submission(agency: str, people: int) -> list[dict[str, Any]]:
-    persons = [{"type": "person", "agency": agency, "local_id": f"P{n}", "family_name": "Kerr"} for n in range(people)]
-    incidents = [
-        {
-            "type": "incident",
-            "agency": agency,
-            "local_id": f"I{n}",
-            "occurred_at": "2025-03-01T22:10:00Z",
-            "category": "physical",
-            "perpetrators": [f"P{n}"],
-            "victims": [f"P{(n + 1) % people}"],
-        }
-        for n in range(people)
-    ]
-    return persons + incidents
+    return people_and_incidents(agency, "Kerr", people, ((n, n, (n + 1) % people) for n in range(people)))
 
 
 def _held(graph: Graph, agency: str) -> dict[str, int]:

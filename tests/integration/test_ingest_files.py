@@ -13,26 +13,13 @@ import pytest
 from graph.errors import IngestError
 from graph.ingest import ingest_file
 from graph.store import Graph
-from tests.helpers import new_agency, write_jsonl
+from tests.helpers import new_agency, people_and_incidents, write_jsonl
 
 pytestmark = pytest.mark.contract
 
 
 def _submission(agency: str, people: int = 6) -> list[dict[str, Any]]:
-    persons = [{"type": "person", "agency": agency, "local_id": f"P{n}", "family_name": "Ames"} for n in range(people)]
-    incidents = [
-        {
-            "type": "incident",
-            "agency": agency,
-            "local_id": f"I{n}",
-            "occurred_at": "2025-03-01T22:10:00Z",
-            "category": "physical",
-            "perpetrators": ["P0"],
-            "victims": [f"P{n}"],
-        }
-        for n in range(1, people)
-    ]
-    return persons + incidents
+    return people_and_incidents(agency, "Ames", people, ((n, 0, n) for n in range(1, people)))
 
 
 def _held(graph: Graph, agency: str) -> dict[str, int]:
