@@ -203,23 +203,41 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child_of(parent: int) -> int | None:
-    """A child process of ``parent`` (``hub serve``'s embedded graph server), or None."""
+def children_of(parent: int) -> list[tuple[int, str]]:
+    """The child processes of ``parent``: (pid, command name)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                return int(stat.parent.name)
+            text = stat.read_text()
+            if int(text.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append((int(stat.parent.name), text[text.index("(") + 1 : text.rindex(")")]))
         except (OSError, ValueError, IndexError):
             continue
-    return None
+    return found
+
+
+def child_of(parent: int) -> int | None:
+    """``hub serve``'s embedded graph server (its Java child), else any child of ``parent``, or None."""
+    children = children_of(parent)
+    return next((pid for pid, name in children if name == "java"), children[0][0] if children else None)
+
+
+def hub_processes(parent: int) -> list[int]:
+    """``hub serve`` and, with ``--workers``, its worker processes: everything under it but the graph server."""
+    pids, queue = [], [parent]
+    while queue:
+        pid = queue.pop()
+        pids.append(pid)
+        queue.extend(child for child, name in children_of(pid) if name != "java")
+    return pids
 
 
 @contextlib.contextmanager
-def cpu_of(processes: dict[str, int | None], into: dict[str, float]) -> Iterator[None]:
-    """Fill ``into`` with the CPU seconds each named process spends inside the block."""
-    before = {name: cpu_seconds(pid) for name, pid in processes.items() if pid is not None}
+def cpu_of(processes: dict[str, Sequence[int]], into: dict[str, float]) -> Iterator[None]:
+    """Fill ``into`` with the CPU seconds each named group of processes spends inside the block."""
+    before = {name: sum(map(cpu_seconds, pids)) for name, pids in processes.items() if pids}
     yield
-    into.update({name: cpu_seconds(processes[name] or 0) - seconds for name, seconds in before.items()})
+    into.update({name: sum(map(cpu_seconds, processes[name])) - seconds for name, seconds in before.items()})
 
 
 # --- the two sides -----------------------------------------------------------------------------------------------
@@ -246,8 +264,8 @@ class Sides:
     base: str
     headers: dict[str, str]
     graph: Graph
-    hub_pid: int
-    graph_pid: int | None
+    hub_pids: list[int]  # hub serve, and its workers
+    graph_pids: list[int]
 
 
 def hub_cell(sides: Sides, query: Query, concurrency: int, requests: int, *, warm: bool = True) -> Cell:
@@ -284,7 +302,7 @@ def hub_cell(sides: Sides, query: Query, concurrency: int, requests: int, *, war
             if warm:
                 await looped(ready, range(concurrency), concurrency)
             used: dict[str, float] = {}
-            with cpu_of({"hub": sides.hub_pid, "graph": sides.graph_pid, "client": os.getpid()}, used):
+            with cpu_of({"hub": sides.hub_pids, "graph": sides.graph_pids, "client": [os.getpid()]}, used):
                 cell = await looped(one, cycle(query.items, requests), concurrency)
             return Cell(cell.latencies, cell.wall, cell.errors, cell.first_error, used)
 
@@ -294,7 +312,7 @@ def hub_cell(sides: Sides, query: Query, concurrency: int, requests: int, *, war
 def raw_cell(sides: Sides, query: Query, concurrency: int, requests: int) -> Cell:
     threaded(lambda _: sides.graph.ping(), range(concurrency), concurrency)  # opens the driver's connections
     used: dict[str, float] = {}
-    with cpu_of({"client": os.getpid(), "graph": sides.graph_pid}, used):
+    with cpu_of({"client": [os.getpid()], "graph": sides.graph_pids}, used):
         cell = threaded(query.raw, cycle(query.items, requests), concurrency)
     return Cell(cell.latencies, cell.wall, cell.errors, cell.first_error, used)
 
@@ -310,6 +328,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,16,64", help="comma-separated concurrencies")
     parser.add_argument("--queries", default="network,serial", help="which: network, serial or both")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="hub serve --workers: hub processes on one socket")
     args = parser.parse_args()
     try:
         levels = [int(c) for c in args.concurrency.split(",")]
@@ -323,10 +342,11 @@ def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)  # retries under load are counted as failures or not at all
     requests = {"network": args.requests, "serial": args.serial_requests}
     with tempfile.TemporaryDirectory(prefix="hub-bench-api-") as tmp:
-        run(Path(tmp), args.people, args.seed, {q: n for q, n in requests.items() if q in wanted}, levels)
+        wanted_requests = {q: n for q, n in requests.items() if q in wanted}
+        run(Path(tmp), args.people, args.seed, wanted_requests, levels, args.workers)
 
 
-def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels: list[int]) -> None:
+def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels: list[int], workers: int = 1) -> None:
     today = dt.datetime.now(dt.UTC).date()
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     started = time.perf_counter()
@@ -337,6 +357,7 @@ def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels
         loaded = time.perf_counter() - started
         resolved = resolve(graph)
     setup = f"{resolved.records:,} person records, {resolved.clusters:,} people ({perpetrators:,} perpetrators seeded)"
+    setup += f", hub serve --workers {workers}" if workers > 1 else ""
     print(f"{setup}; seed and ingest {loaded:.0f} s, resolve {resolved.seconds.get('total', 0):.0f} s", flush=True)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HUB_"))}
@@ -345,7 +366,9 @@ def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels
     base = f"http://127.0.0.1:{env['HUB_PORT']}"
     log_path = data_dir / "serve.log"
     with log_path.open("w") as log:
-        server = subprocess.Popen([HUB, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [HUB, "serve", "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         wait_ready(base)
         analyst = ("--agency", POLICE, "--role", ROLE, "--purpose", PURPOSE, "--justification", JUSTIFICATION)
@@ -354,7 +377,8 @@ def run(data_dir: Path, people: int, seed: int, requests: dict[str, int], levels
         ).stdout.strip()
         headers = {"authorization": f"Bearer {token}", "x-purpose": PURPOSE, "x-justification": JUSTIFICATION}
         with open_graph(GraphConfig(data_dir=data_dir), role="cli") as graph:  # the server `hub serve` runs
-            sides = Sides(base, headers, graph, server.pid, child_of(server.pid))
+            graph_pid = child_of(server.pid)
+            sides = Sides(base, headers, graph, hub_processes(server.pid), [graph_pid] if graph_pid else [])
             measure(sides, today, requests, levels, setup)
     except BaseException:
         print(f"hub serve's log ends:\n{log_path.read_text()[-3000:]}", file=sys.stderr)
