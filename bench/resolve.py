@@ -9,6 +9,11 @@ With several sizes it ends with the growth of time against the growth of the dat
 resident set during the first resolve (sampled every 50 ms; the embedded graph's JVM heap is part of the process),
 and its growth over the resident set just before it.
 Targets (issue 5): F1 >= 0.97 at 100k person records, within 2 minutes on 2 cores.
+
+``--engines duckdb,spark`` then applies the model the first resolve trained (on DuckDB) again with each engine named,
+over the same records in the same graph, and prints one row per engine: its stage times (the model stage is
+prediction only), the pairs it scored, the people it found, the links it rewrote (0: the same people as the first
+resolve) and F1. Spark runs ``local[2]`` in a JVM of its own, whose memory the figure above does not include.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,7 +65,9 @@ def peak_rss(work: Callable[[], T]) -> tuple[T, int, int]:
     return result, before, max(peak[0], _rss())
 
 
-def run(people: int, seed: int, threshold: float | None, engine: Engine) -> tuple[ResolveReport, ev.Scores]:
+def run(
+    people: int, seed: int, threshold: float | None, engine: Engine, engines: list[str]
+) -> tuple[ResolveReport, ev.Scores]:
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-bench-resolve-") as tmp:
         root = Path(tmp)
@@ -73,6 +81,10 @@ def run(people: int, seed: int, threshold: float | None, engine: Engine) -> tupl
             kwargs: dict[str, Any] = {"engine": engine} | ({} if threshold is None else {"threshold": threshold})
             report, before, peak = peak_rss(lambda: resolve(graph, **kwargs))
             again = resolve(graph, **kwargs)
+            applied = {
+                name: resolve(graph, **kwargs | {"engine": replace(engine, name=name), "model": report.model})
+                for name in engines
+            }
             records = read_records(graph).to_pylist()
         truth = ev.truth_clusters(json.loads(made.truth_file.read_text(encoding="utf-8")))
     refs = [(r["agency"], r["local_id"]) for r in records]
@@ -91,6 +103,15 @@ def run(people: int, seed: int, threshold: float | None, engine: Engine) -> tupl
           f"{before / 2**30:.2f} GiB before it")  # fmt: skip
     print(f"clusters {report.clusters}, merged {report.merged}, pairs {report.pairs}, refused by guards "
           f"{report.refused}, threshold {report.threshold}", flush=True)  # fmt: skip
+    if applied:
+        print(f"\nthe trained model applied again, {report.records:,} person records, {dt.date.today()}")
+        print(f"{'engine':<8} {'read':>6} {'model':>7} {'cluster':>8} {'write':>6} {'total':>7} {'pairs':>9} "
+              f"{'people':>8} {'rewritten':>9} {'F1':>7}")  # fmt: skip
+        for name, done in applied.items():
+            s, f1 = done.seconds, ev.score(list(done.people.values()), truth).f1
+            times = " ".join(f"{s[k]:>{w}.1f}" for k, w in (("read", 6), ("model", 7), ("cluster", 8), ("write", 6)))
+            counts = f"{done.pairs:>9,} {done.clusters:>8,} {done.rewritten:>9,}"
+            print(f"{name:<8} {times} {s['total']:>7.1f} {counts} {f1:>7.4f}")
     return report, rows["hub resolve"]
 
 
@@ -100,11 +121,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--memory-limit", default=Engine.memory_limit, help="DuckDB's, before it spills (e.g. 1GB)")
+    parser.add_argument("--engines", default="", help="apply the trained model again on these, e.g. duckdb,spark")
     args = parser.parse_args()
     print(f"resolve benchmark, {dt.date.today()}: {platform.machine()}, {len(os.sched_getaffinity(0))} cores")
     engine = Engine(memory_limit=args.memory_limit)
     sizes = [int(s) for s in args.people.split(",")]
-    results = [(size, *run(size, args.seed, args.threshold, engine)) for size in sizes]
+    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    results = [(size, *run(size, args.seed, args.threshold, engine, engines)) for size in sizes]
     print(f"\n{'records':>9} {'F1':>7} {'seconds':>8} {'data x':>7} {'time x':>7}")
     previous = None
     for _, report, score in results:
