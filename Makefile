@@ -104,8 +104,8 @@ scale: venv
 
 ## make eval: accuracy on data the model was not tuned to: the clean, typical and hostile noise profiles at about
 ## EVAL_PEOPLE person records each, one error kind at a time (EVAL_ABLATION_PEOPLE, default the smaller of 30,000 and
-## EVAL_PEOPLE), FEBRL sets 4 and 3 beside an untuned Splink model; prints the tables, writes HUB_DATA_DIR/eval-result.json
-## (about 1.5 hours at the default size on 2 cores; EVAL_PEOPLE=10000 about 15 minutes)
+## EVAL_PEOPLE), FEBRL sets 4 and 3 beside an untuned Splink model; prints the tables and writes them as JSON to
+## HUB_DATA_DIR/eval-result.json (EVAL_PEOPLE=10000: about 15 minutes on 2 cores; the default size: see the README)
 EVAL_PEOPLE ?= 100000
 EVAL_ABLATION_PEOPLE ?=
 eval: venv

@@ -1,9 +1,9 @@
 """People added to a simulated world who are easily taken for someone already in it: co-twins and namesakes.
 
 Twins share a date of birth, a family name, an address and often a school, and records that keep only the first
-given name cannot tell apart twins who share one (Mary Ann and Mary Jane); multiple births are a known source of
-false matches in linked health records (Hagger-Johnson et al. 2015, BMJ Open 5:e008118). Namesakes are adults with
-another person's given and family name and a date of birth close to theirs or the same, known to health or housing.
+given name cannot tell apart twins who share one (Mary Ann and Mary Jane): only a national identifier can. Namesakes
+are adults with another person's given and family name and a date of birth close to theirs or the same, known to
+health or housing. Both were behind wrong merges in issue 14's independent set.
 
 Both come from their own random streams after the world is built, so the world itself is unchanged; the people
 added are true people of their own in the ground truth.

@@ -6,7 +6,7 @@ What the kinds are and why (published evidence on administrative person data):
   standing in for a part not known are the date discrepancies master patient index audits find (Just et al. 2016,
   Perspect Health Inf Manag 13:1e; Grannis et al. 2002, Proc AMIA 305-9), and the commonest causes of missed links
   in linked English hospital data (Hagger-Johnson et al. 2015, BMJ Open 5:e008118); default dates such as 1 January
-  are a known data-quality artefact (Christen 2012, Data Matching, ch. 3). "A year and a day" out and a missing
+  are a known data-quality artefact (Christen 2012, Data Matching). "A year and a day" out and a missing
   date are the two that split most records from their person in issue 14's independent set.
 * Names. Nicknames, misspellings, married and hyphenated surnames (Just et al. 2016); single-letter typos
   (transposition, deletion, insertion, substitution) are about 80% of misspellings and rarely hit the first letter
@@ -15,8 +15,9 @@ What the kinds are and why (published evidence on administrative person data):
   for names from other scripts (Hagger-Johnson et al. 2015; Bohensky et al. 2010, BMC Health Serv Res 10:346).
 * Identifiers. Transposed and mistyped digits and one person's number on another's record (a relative's NHS number,
   a borrowed identity): Just et al. 2016; Aldridge et al. 2015, PLoS One 10:e0136179.
-* Addresses. An address out of date after a move, and communal addresses (hostels, refuges) that many unrelated
-  people share, which make address agreement weak evidence (Harron et al. 2017, Int J Epidemiol 46:1699).
+* Addresses. An address out of date after a move (people's details change over time: Christen 2012), and communal
+  addresses (hostels, refuges) that many unrelated people share, which make address agreement weak evidence and
+  were behind wrong merges in issue 14's independent set.
 
 A kind changes a record only where it can (a swap needs a day of 12 or less); ``Recorder.apply`` says which kinds
 changed it, and ``Recorder.hit`` lists the records each kind changed, for the ground truth.
