@@ -4,7 +4,7 @@ What the kinds are and why (published evidence on administrative person data):
 
 * Dates of birth. Day and month swapped, a digit or a day out, a year out, and the 1st of the month or 1 January
   standing in for a part not known are the date discrepancies master patient index audits find (Just et al. 2016,
-  Perspect Health Inf Manag 13:1e; Grannis et al. 2002, Proc AMIA 305-9), and the commonest causes of missed links
+  Perspect Health Inf Manag 13:1e; Grannis et al. 2002, Proc AMIA 305-9) and causes of missed links
   in linked English hospital data (Hagger-Johnson et al. 2015, BMJ Open 5:e008118); default dates such as 1 January
   are a known data-quality artefact (Christen 2012, Data Matching). "A year and a day" out and a missing
   date are the two that split most records from their person in issue 14's independent set.
@@ -30,25 +30,13 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import names
+from . import names, spelling
 from .model import DAY, Person, shift_years
 from .profiles import RECORD_KINDS, NoiseProfile
 
 Record = dict[str, Any]
-FIRST_LETTER = 0.08  # share of typos in a name's first letter (Pollock & Zamora: about 7.8%)
 SHARED_ADDRESSES = 6  # hostels, refuges and a night shelter in the area
-_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _IDS = {"nhs_number": "nhs", "ni_number": "ni", "pnc_id": "pnc"}  # record identifier -> Person attribute
-# whole-name variants (transliterations) and spelling rules (as a name heard is written), both ways
-_VARIANTS = [
-    ("Mohammed", "Muhammad", "Mohammad", "Mohamed"), ("Hussain", "Hussein", "Husain"), ("Ahmed", "Ahmad"),
-    ("Khan", "Kahn"), ("Kaur", "Kour"), ("Singh", "Sing"), ("Kowalski", "Kovalski"), ("Nowak", "Novak"),
-]  # fmt: skip
-_SPELLINGS = (
-    ("ph", "f"), ("f", "ph"), ("y", "i"), ("i", "y"), ("ie", "y"), ("ey", "y"), ("ee", "i"), ("ou", "u"),
-    ("oo", "u"), ("ck", "k"), ("c", "k"), ("k", "c"), ("ai", "ay"), ("ei", "ie"), ("sh", "sch"), ("v", "w"),
-    ("th", "t"), ("kh", "k"), ("ll", "l"), ("tt", "t"), ("nn", "n"), ("ss", "s"), ("l", "ll"),
-)  # fmt: skip
 
 
 def _dob(rec: Record) -> dt.date | None:
@@ -108,36 +96,6 @@ def dob_missing(rng: random.Random, rec: Record) -> bool:
     return rec.pop("dob", None) is not None
 
 
-def _neighbour(rng: random.Random, c: str) -> str:
-    """A key next to ``c`` on a keyboard (same case); ``c`` itself if it is not a letter."""
-    low = c.lower()
-    for r, row in enumerate(_ROWS):
-        if low in row:
-            col = row.index(low)
-            near = [row[j] for j in (col - 1, col + 1) if 0 <= j < len(row)]
-            near += [_ROWS[q][col] for q in (r - 1, r + 1) if 0 <= q < 3 and col < len(_ROWS[q])]
-            pick = rng.choice(near)
-            return pick.upper() if c.isupper() else pick
-    return c
-
-
-def misspell(rng: random.Random, word: str) -> str:
-    """One keying error: two letters transposed, one dropped, one added (a neighbouring key) or one replaced."""
-    if len(word) < 3:
-        return word
-    i = 0 if rng.random() < FIRST_LETTER else rng.randrange(1, len(word) - 1)
-    op = rng.randrange(4)
-    if op == 0:
-        out = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    elif op == 1:
-        out = word[:i] + word[i + 1 :]
-    elif op == 2:
-        out = word[: i + 1] + _neighbour(rng, word[i]).lower() + word[i + 1 :]
-    else:
-        out = word[:i] + _neighbour(rng, word[i]) + word[i + 1 :]
-    return out[:1].upper() + out[1:] if word[:1].isupper() else out
-
-
 def _name_field(rng: random.Random, rec: Record) -> str | None:
     present = [f for f in ("given_name", "family_name") if rec.get(f)]
     return rng.choice(present) if present else None
@@ -155,7 +113,7 @@ def typo(rng: random.Random, rec: Record) -> bool:
     field = _name_field(rng, rec)
     if field is None:
         return False
-    new = misspell(rng, rec[field])
+    new = spelling.misspell(rng, rec[field])
     changed = new != rec[field]
     rec[field] = new
     return changed
@@ -186,23 +144,11 @@ def hyphenated(rng: random.Random, rec: Record) -> bool:
     return True
 
 
-def _respell(rng: random.Random, name: str) -> str:
-    for group in _VARIANTS:
-        if name in group:
-            return rng.choice([v for v in group if v != name])
-    low = name.lower()
-    options = [(i, a, b) for a, b in _SPELLINGS for i in range(1, len(low)) if low.startswith(a, i)]
-    if not options:
-        return name
-    i, a, b = rng.choice(options)
-    return name[:i] + b + name[i + len(a) :]
-
-
 def transliteration(rng: random.Random, rec: Record) -> bool:
     field = _name_field(rng, rec)
     if field is None:
         return False
-    new = _respell(rng, rec[field])
+    new = spelling.respell(rng, rec[field])
     changed = new != rec[field]
     rec[field] = new
     return changed
