@@ -24,7 +24,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import confusers, profiles
 from .books import AGENCIES
+from .errors import Recorder
 from .population import build_world
 from .records import Emitter
 from .revisions import revise
@@ -43,6 +45,7 @@ class SeedSpec:
     years: int = 10
     update_rate: float = 0.01  # share of records re-submitted later with a field changed
     withdraw_rate: float = 0.003  # share of records withdrawn ("deleted": true)
+    noise: str = "typical"  # a noise profile (synthetic.profiles): clean, typical, hostile or clean+<error kind>
 
     def __post_init__(self) -> None:
         if self.perpetrators < 1:
@@ -51,6 +54,7 @@ class SeedSpec:
             raise ValueError("years must be at least 4 (the MATAC window is 3 years)")
         if not isinstance(self.as_of, datetime.date) or isinstance(self.as_of, datetime.datetime):
             raise TypeError("as_of must be a datetime.date")
+        profiles.named(self.noise)  # an unknown profile fails here, not half way through generating
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,11 @@ def generate(spec: SeedSpec, out_dir: Path, progress: Callable[[int], None] | No
     """Write ``out_dir/<agency>.jsonl`` for each demo agency and ``out_dir/ground-truth.json``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    world = build_world(spec.seed, spec.perpetrators, spec.as_of, spec.years)
-    emitter = Emitter(world, spec.seed)
+    profile = profiles.named(spec.noise)
+    world = build_world(spec.seed, spec.perpetrators, spec.as_of, spec.years, profile.surnames)
+    added = confusers.add(world, profile, spec.seed)
+    errors = Recorder(profile, spec.seed, world.people)
+    emitter = Emitter(world, spec.seed, profile.base, errors)
     emitter.run()
     rng = random.Random(f"synthetic:{spec.seed}:revisions")
     done = len(emitter.updates)
@@ -90,7 +97,12 @@ def generate(spec: SeedSpec, out_dir: Path, progress: Callable[[int], None] | No
         files[code] = path
         by_agency[code] = len(lines)
     spec_values = {**asdict(spec), "as_of": spec.as_of.isoformat()}
+    if spec.noise == "typical":  # written as before noise profiles existed, so typical data stays byte-identical
+        del spec_values["noise"]
     truth = build(spec_values, world, emitter, emitter.updates + updates, withdrawn)
+    if spec.noise != "typical":  # the profile applied, and which records and people carry each error kind
+        records = {k: [{"agency": a, "local_id": i} for a, i in refs] for k, refs in errors.hit.items()}
+        truth["noise"] = {"profile": asdict(profile), "records": records, "people": added}
     truth_file = out_dir / "ground-truth.json"
     truth_file.write_text(json.dumps(truth, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if progress:

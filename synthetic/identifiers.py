@@ -12,7 +12,7 @@ Each identifier is unique within one generated data set.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
 
@@ -40,6 +40,10 @@ class Mint:
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self._used: set[str] = set()  # membership only; never iterated
+
+    def reserve(self, values: Iterable[str | None]) -> None:
+        """Never issue these (identifiers issued by another mint)."""
+        self._used.update(v for v in values if v)
 
     def _unique(self, make: Callable[[], str | None]) -> str:
         while True:

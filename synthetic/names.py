@@ -140,18 +140,18 @@ SECONDARY_SCHOOLS = (
 )
 
 
-def _zipf_cum(n: int) -> list[float]:
-    return list(itertools.accumulate(1.0 / (i + 1) ** 0.5 for i in range(n)))
+def _zipf_cum(n: int, skew: float) -> list[float]:
+    return list(itertools.accumulate(1.0 / (i + 1) ** skew for i in range(n)))
 
 
-_CUM: dict[int, list[float]] = {}
+_CUM: dict[tuple[int, float], list[float]] = {}
 
 
-def pick(rng: random.Random, names: Sequence[str]) -> str:
-    """A name drawn with a mild Zipf skew: earlier names in the list are more common."""
-    cum = _CUM.get(len(names))
+def pick(rng: random.Random, names: Sequence[str], skew: float = 0.5) -> str:
+    """A name drawn with a Zipf skew (mild by default): earlier names in the list are more common."""
+    cum = _CUM.get((len(names), skew))
     if cum is None:
-        cum = _CUM[len(names)] = _zipf_cum(len(names))
+        cum = _CUM[(len(names), skew)] = _zipf_cum(len(names), skew)
     return rng.choices(names, cum_weights=cum)[0]
 
 
@@ -161,8 +161,10 @@ def given_name(rng: random.Random, gender: str, child: bool) -> str:
     return pick(rng, MALE_CHILD if child else MALE_ADULT)
 
 
-def family_name(rng: random.Random) -> str:
-    return pick(rng, FAMILY)
+def family_name(rng: random.Random, pool: int = 0, skew: float = 0.5) -> str:
+    """A family name from the first ``pool`` of ``FAMILY`` (0: all of them) with a Zipf skew of ``skew``: a small
+    pool and a steep skew make a population where a few surnames dominate; all with a flat skew, a long tail."""
+    return pick(rng, FAMILY[:pool] if pool else FAMILY, skew)
 
 
 def nickname(rng: random.Random, given: str) -> str:

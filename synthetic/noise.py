@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import names
 from .model import Person
@@ -42,6 +42,16 @@ PROFILES = {
 HEARSAY = Profile(0.3, 0.08, 0.6, 0.05, 0.5, 0.2, 0.2, 0.1)
 # A person the police failed to recognise and gave a second URN: that is why the duplicate exists.
 UNRECOGNISED = Profile(0.35, 0.15, 0.25, 0.1, 0.3, 0.1, 0.5, 0.0)
+
+
+_ERRORS = ("nickname", "typo", "dob_missing", "dob_slip", "postcode_missing", "gender_missing")
+
+
+def scaled(profile: Profile, factor: float) -> Profile:
+    """``profile`` with its error and missing-field rates times ``factor`` (a noise profile's ``base``)."""
+    if factor == 1.0:
+        return profile
+    return replace(profile, **{f: min(1.0, getattr(profile, f) * factor) for f in _ERRORS})
 
 
 def typo(rng: random.Random, word: str) -> str:

@@ -22,7 +22,8 @@ _ARRESTED = ("arrest", "charge", "caution", "conviction")
 
 
 class Builder:
-    def __init__(self, seed: int, as_of: dt.date, years: int) -> None:
+    def __init__(self, seed: int, as_of: dt.date, years: int, surnames: tuple[int, float] = (0, 0.5)) -> None:
+        self.surnames = surnames  # (pool, skew) of family names: see names.family_name
         self.rng = random.Random(f"synthetic:{seed}:world")  # str seeds are hashed with SHA-512: stable
         self.mint = Mint(random.Random(f"synthetic:{seed}:identifiers"))
         self.as_of = as_of
@@ -54,7 +55,7 @@ class Builder:
         p = Person(
             id=pid,
             given=given or names.given_name(rng, gender, child=dob.year >= 2004),
-            family=family or names.family_name(rng),
+            family=family or self.family_name(),
             gender=gender,
             dob=dob,
             homes=homes or self.homes_from(max(dob, shift_years(self.start, -3))),
@@ -67,6 +68,9 @@ class Builder:
         if not child and gender in self.adults:
             self.adults[gender].append(pid)
         return p
+
+    def family_name(self) -> str:
+        return names.family_name(self.rng, *self.surnames)
 
     def homes_from(self, since: dt.date) -> list[tuple[dt.date, str, str]]:
         homes, day = [], since
@@ -212,8 +216,10 @@ class Builder:
             self.extras.append((double.id, agency, rand_date(rng, max(self.start, shift_years(dob, 18)), self.last)))
 
 
-def build_world(seed: int, perpetrators: int, as_of: dt.date, years: int) -> World:
-    builder = Builder(seed, as_of, years)
+def build_world(
+    seed: int, perpetrators: int, as_of: dt.date, years: int, surnames: tuple[int, float] = (0, 0.5)
+) -> World:
+    builder = Builder(seed, as_of, years, surnames)
     for i in range(perpetrators):
         builder.story(i)
     b = builder

@@ -13,13 +13,18 @@ import random
 
 from . import followups, noise
 from .books import AGENCIES, IDVA, NHS, POLICE, PROBATION, SCHOOLS, Book, Record
+from .errors import Recorder
 from .model import DAY, Incident, Person, World, rand_date, rand_time, rfc3339, years_between
 from .names import PRIMARY_SCHOOLS, SECONDARY_SCHOOLS
 
 
 class Emitter:
-    def __init__(self, world: World, seed: int) -> None:
+    def __init__(self, world: World, seed: int, base: float = 1.0, errors: Recorder | None = None) -> None:
+        """``base`` scales the agencies' everyday noise; ``errors`` adds a noise profile's error kinds."""
         self.world = world
+        self.noise = {code: noise.scaled(noise.PROFILES[code], base) for code in AGENCIES}
+        self.hearsay, self.unrecognised = noise.scaled(noise.HEARSAY, base), noise.scaled(noise.UNRECOGNISED, base)
+        self.errors = errors
         self.people = world.people
         self.rng = random.Random(f"synthetic:{seed}:records")
         seq = itertools.count()
@@ -71,11 +76,12 @@ class Emitter:
         if local_id:
             return local_id
         p = self.people[pid]
-        profile = noise.HEARSAY if hearsay else noise.UNRECOGNISED if slot else noise.PROFILES[code]
+        profile = self.hearsay if hearsay else self.unrecognised if slot else self.noise[code]
         fields = noise.render(self.rng, p, at.date(), profile)
         ids = self._identifiers(code, p, at.date(), slot == "urn2", hearsay)
         if ids:
             fields["identifiers"] = ids
+        errors = self.errors.apply(fields, p, at.date()) if self.errors else []
         new_id = None
         if code == SCHOOLS and p.school:
             fields["school"] = p.school[1]
@@ -84,6 +90,8 @@ class Emitter:
             new_id = p.crn
         local_id = book.add("person", at, fields, new_id)["local_id"]
         book.persons[(pid, slot)] = local_id
+        if errors and self.errors:
+            self.errors.note(errors, code, local_id)
         book.owner[local_id] = pid
         return local_id
 

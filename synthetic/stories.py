@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from . import names
 from .model import DAY, Bond, Person, Story, rand_date, shift_years
 
 if TYPE_CHECKING:
@@ -102,7 +101,7 @@ def partner(b: Builder, perp: Person, gender: str, start: dt.date, story: Story)
     v.lookalike_of = source.id if source else None
     v.add_role("victim")
     if gender == "female" and v.age_on(start) >= 22 and rng.random() < 0.15:  # arrives with a married name
-        v.renames.append((rand_date(rng, shift_years(v.dob, 19), start - 30 * DAY), names.family_name(rng)))
+        v.renames.append((rand_date(rng, shift_years(v.dob, 19), start - 30 * DAY), b.family_name()))
     return v
 
 

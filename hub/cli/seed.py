@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 @click.option("--seed", "seed_value", type=int, default=7, show_default=True, help="random seed")
 @click.option("--perpetrators", type=click.IntRange(1), default=300, show_default=True, help="scale")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="end of the simulated ten years")
+@click.option(
+    "--noise", default="typical", show_default=True, help="noise profile: clean, typical, hostile or clean+<error kind>"
+)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="where to write the files")
 @click.option("--files-only", is_flag=True, help="write the files without ingesting them")
 @click.option("--if-empty", is_flag=True, help="do nothing if the graph already holds records")
@@ -31,6 +34,7 @@ def command(
     seed_value: int,
     perpetrators: int,
     as_of: dt.datetime | None,
+    noise: str,
     out: Path | None,
     files_only: bool,
     if_empty: bool,
@@ -38,7 +42,12 @@ def command(
     """Write a deterministic synthetic data set (one JSONL file per agency plus ground truth) and ingest it."""
     from synthetic import SeedSpec  # the generator loads only for this command
 
-    spec = SeedSpec(seed=seed_value, perpetrators=perpetrators, as_of=(as_of or dt.datetime.now()).date())
+    try:
+        spec = SeedSpec(
+            seed=seed_value, perpetrators=perpetrators, as_of=(as_of or dt.datetime.now()).date(), noise=noise
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--noise") from exc
     out = out or settings.data_dir / "seed"
     if files_only:
         _write(spec, out)
