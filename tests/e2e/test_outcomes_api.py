@@ -138,3 +138,12 @@ def test_an_anonymous_caller_gets_nothing(server: str, tasked: dict[str, str]):
     response = httpx.post(f"{server}/graphql", json={"query": FULL % ""}, headers={"x-purpose": "matac-tasking"})
     body = response.json()
     assert body.get("data") is None and tasked["man"] not in response.text
+
+
+def test_marac_sees_the_perpetrator_within_its_shorter_retention(call: Any, tasked: dict[str, str]):
+    body = call(POLICE, "marac-coordinator", "marac", "MARAC-OUT").ask(FULL % "")["data"]["outcomes"]
+    [mine] = [p for p in body["perpetrators"] if p["personId"] == tasked["man"]]
+    periods = {p["months"]: p for p in mine["periods"]}
+    assert periods[6]["complete"] and periods[6]["before"]["incidents"] == 1
+    # two years' retention: the year before a referral 500 days ago reaches past it, so the period is incomplete
+    assert not periods[12]["complete"] and periods[12]["before"]["incidents"] == 2
