@@ -18,6 +18,7 @@ from hub.resolvers.investigations import investigation_by_id, investigation_list
 from hub.resolvers.listings import incidents, people
 from hub.resolvers.meta import hub_info
 from hub.resolvers.network import person_network, person_path, person_timeline
+from hub.resolvers.outcomes import intervention_outcomes
 from hub.resolvers.people import person_by_id, person_by_record, person_reference
 from hub.resolvers.records import incident_reference
 from hub.resolvers.serial import matac_nominations, serial_perpetrators
@@ -35,6 +36,7 @@ from hub.schema.ledger import DisclosureLedger
 from hub.schema.limits import CodedParserCache, limit_extensions
 from hub.schema.meta import HubInfo
 from hub.schema.network import Connection, Network, TimelineEntry
+from hub.schema.outcomes import InterventionOutcomes
 from hub.schema.pagination import Connection as Page
 from hub.schema.people import Person
 from hub.schema.records import Incident
@@ -108,6 +110,14 @@ class Query:
         resolver=matac_nominations,
         description="The MATAC nomination list: perpetrators ranked by RFG(V) over the incidents the caller's grant "
         "covers, top N, optionally in a postcode district (`area`) or known to an agency.",
+    )
+    outcomes: InterventionOutcomes = strawberry.field(
+        resolver=intervention_outcomes,
+        description="What happened in the 6 and 12 months after perpetrators were first referred to MATAC (or a "
+        "perpetrator programme), over the incidents the caller's grant covers, against a matched comparison of "
+        "perpetrators who were not: per perpetrator for purposes that share who harmed whom about anyone (MATAC, "
+        "MARAC), the cohort summary alone, small numbers suppressed, under an aggregates purpose; others get "
+        "FORBIDDEN.",
     )
     alerts: list[AlertEntry] = strawberry.field(
         resolver=alert_list,

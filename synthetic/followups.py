@@ -69,7 +69,9 @@ def police(em: Emitter, inc: Incident, at: dt.datetime, perp_l: str, vic_l: str)
     recent = {v for d, v in seen if d >= shift_years(day, -3)}
     if len(recent) >= 2 and inc.perp not in em.matac and rng.random() < 0.5:  # MATAC: 2+ victims in 3 years
         em.matac.add(inc.perp)
-        referral(em, POLICE, "MATAC", perp_l, "perpetrator", at + rng.randint(3, 28) * DAY, ("accepted", "closed"))
+        when = em.clip(at + rng.randint(3, 28) * DAY)
+        referral(em, POLICE, "MATAC", perp_l, "perpetrator", when, ("accepted", "closed"))
+        em.task(inc.perp, "MATAC", when)
     if inc.category in INJURY and rng.random() < 0.45:
         services.hospital(em, inc, at + rng.randint(1, 48) * HOUR)
     if rng.random() < 0.04:  # perpetrators known to health for their own needs

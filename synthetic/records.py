@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+from collections.abc import Mapping
 
 from . import followups, noise
 from .books import AGENCIES, IDVA, NHS, POLICE, PROBATION, SCHOOLS, Book, Record
@@ -19,8 +20,16 @@ from .names import PRIMARY_SCHOOLS, SECONDARY_SCHOOLS
 
 
 class Emitter:
-    def __init__(self, world: World, seed: int, base: float = 1.0, errors: Recorder | None = None) -> None:
-        """``base`` scales the agencies' everyday noise; ``errors`` adds a noise profile's error kinds."""
+    def __init__(
+        self,
+        world: World,
+        seed: int,
+        base: float = 1.0,
+        errors: Recorder | None = None,
+        effects: Mapping[str, float] | None = None,
+    ) -> None:
+        """``base`` scales the agencies' everyday noise; ``errors`` adds a noise profile's error kinds; ``effects``
+        are the interventions' effects by forum."""
         self.world = world
         self.noise = {code: noise.scaled(noise.PROFILES[code], base) for code in AGENCIES}
         self.hearsay, self.unrecognised = noise.scaled(noise.HEARSAY, base), noise.scaled(noise.UNRECOGNISED, base)
@@ -37,6 +46,12 @@ class Emitter:
         self.idva_last: dict[str, dt.date] = {}
         self.tenants: dict[str, bool] = {}
         self.split = self._choose_second_urns()
+        # interventions (forum -> relative change in the perpetrator's incident rate after it): their own stream,
+        # drawn only when an effect applies, so that without one every other draw is as it always was
+        self.effects = {forum: e for forum, e in (effects or {}).items() if e}
+        self.effect_rng = random.Random(f"synthetic:{seed}:interventions")
+        self.tasked: dict[str, dict[str, dt.datetime]] = {}  # perpetrator -> forum -> first referral
+        self.withheld: set[str] = set()  # incidents that did not happen because an intervention worked
 
     def clip(self, at: dt.datetime) -> dt.datetime:
         return min(at, self.cap)
@@ -68,8 +83,8 @@ class Emitter:
         hearsay = about is not None and code != POLICE
         if hearsay:
             slot = f"about:{about}"
-        elif code == POLICE and pid in self.split and at.date() >= self.split[pid]:
-            slot = "urn2"
+        elif code == POLICE and pid in self.split and at.date() >= self.split[pid] and (pid, "") in book.persons:
+            slot = "urn2"  # (a first URN is missing only when an intervention withheld the incident that made it)
         else:
             slot = ""
         local_id = book.persons.get((pid, slot))
@@ -207,7 +222,25 @@ class Emitter:
                 plan.append((bond_i, rand_time(self.rng, day)))
         return plan
 
+    def task(self, pid: str, forum: str, at: dt.datetime) -> None:
+        """``pid`` was referred to ``forum`` (MATAC, a perpetrator programme) at ``at``; the first referral counts."""
+        self.tasked.setdefault(pid, {}).setdefault(forum, at)
+
+    def _withheld(self, inc: Incident) -> bool:
+        """After a referral whose effect is set, each of the perpetrator's incidents happens with probability
+        1 + effect (the effects of two interventions multiply)."""
+        keep = 1.0
+        for forum, at in self.tasked.get(inc.perp, {}).items():
+            if at <= inc.at:
+                keep *= 1.0 + self.effects.get(forum, 0.0)
+        if keep >= 1.0 or self.effect_rng.random() < keep:
+            return False
+        self.withheld.add(inc.id)
+        return True
+
     def incident(self, inc: Incident) -> None:
+        if self.effects and self._withheld(inc):
+            return
         code = inc.recorder
         book = self.books[code]
         # police record within hours; other agencies hear of it days or weeks later

@@ -109,7 +109,9 @@ def probation(em: Emitter, inc: Incident, at: dt.datetime) -> None:
         em.books[PROBATION].add("risk_assessment", at, {**fields, "level": level(score + 1)})
     settled = ("accepted", "engaged", "engaged", "disengaged", "closed")
     if rng.random() < (0.55 if first else 0.3):
-        referral(em, PROBATION, "perpetrator_programme", perp_l, "perpetrator", at + 7 * DAY, settled)
+        when = em.clip(at + 7 * DAY)
+        referral(em, PROBATION, "perpetrator_programme", perp_l, "perpetrator", when, settled)
+        em.task(inc.perp, "perpetrator_programme", when)
     if not first:
         return
     if rng.random() < 0.2:

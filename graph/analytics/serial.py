@@ -179,17 +179,8 @@ def facts_page(
     """The facts of these people in the window: totals and per-victim pairs, split by the under-16 rule.
 
     ``harm`` gives the gravity of an incident with no ``harm_score`` by category, else ``harm_fallback``."""
-    if not window.readable:
-        return {}
-    rows = graph.read(
-        _incidents_query(window),
-        harm=dict(harm or {}),
-        harm_fallback=float(harm_fallback),
-        ids=list(ids),
-        **window.params(),
-    )
     out: dict[str, PersonFacts] = {}
-    for row in rows:
+    for row in incident_rows(graph, window, ids, harm=harm, harm_fallback=harm_fallback):
         # epoch seconds, not a datetime: the driver's decoding of a million temporal values cost more than the query
         at = dt.datetime.fromtimestamp(row["at"], dt.UTC)
         agency, harm_of = row["agency"], float(row["harm"] or 0.0)
@@ -208,6 +199,27 @@ def facts_page(
                 pair = facts.victims[victim] = VictimFacts(person=victim, incidents=0, first=at, last=at, agencies=())
             pair.add(at, agency)
     return out
+
+
+def incident_rows(
+    graph: Graph,
+    window: Window,
+    ids: Sequence[str],
+    *,
+    harm: Mapping[str, float] | None = None,
+    harm_fallback: float = 0.0,
+) -> list[dict[str, Any]]:
+    """One row per incident of these people in the window (``person``, ``child``: under 16 at it, ``at``: epoch
+    seconds, ``agency``, ``harm``, ``victims``: the resolved victims who count), for who sums them their own way."""
+    if not window.readable:
+        return []
+    return graph.read(
+        _incidents_query(window),
+        harm=dict(harm or {}),
+        harm_fallback=float(harm_fallback),
+        ids=list(ids),
+        **window.params(),
+    )
 
 
 def iter_facts(

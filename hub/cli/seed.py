@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="where to write the files")
 @click.option("--files-only", is_flag=True, help="write the files without ingesting them")
 @click.option("--if-empty", is_flag=True, help="do nothing if the graph already holds records")
+@click.option("--matac-effect", type=click.FloatRange(-1, 0), default=0.0, help="incident rate change after MATAC")
+@click.option("--programme-effect", type=click.FloatRange(-1, 0), default=0.0, help="the same after a programme")
 @click.pass_obj
 def command(
     settings: Settings,
@@ -38,13 +40,23 @@ def command(
     out: Path | None,
     files_only: bool,
     if_empty: bool,
+    matac_effect: float,
+    programme_effect: float,
 ) -> None:
-    """Write a deterministic synthetic data set (one JSONL file per agency plus ground truth) and ingest it."""
+    """Write a deterministic synthetic data set (one JSONL file per agency plus ground truth) and ingest it.
+
+    --matac-effect and --programme-effect set how much a referral changes the perpetrator's incident rate afterwards
+    (-0.4: 40% fewer incidents; default 0, no effect), for checking `hub outcomes` against a known answer."""
     from synthetic import SeedSpec  # the generator loads only for this command
 
     try:
         spec = SeedSpec(
-            seed=seed_value, perpetrators=perpetrators, as_of=(as_of or dt.datetime.now()).date(), noise=noise
+            seed=seed_value,
+            perpetrators=perpetrators,
+            as_of=(as_of or dt.datetime.now()).date(),
+            noise=noise,
+            matac_effect=matac_effect,
+            programme_effect=programme_effect,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--noise") from exc

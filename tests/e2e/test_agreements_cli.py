@@ -35,17 +35,17 @@ def test_check_lists_every_version_and_keeps_it_in_the_archive(tmp_path: Path) -
     assert (
         lines[0] == "cleveland-dvds v1 (dvds.v1.yaml): active, 2025-04-01 until 2026-11-23: in force; dvds-disclosure"
     )
-    assert lines[12:16] == [
+    assert lines[13:17] == [
         "tees-matac v1 (matac.v1.yaml): active, 2024-04-01 until 2025-10-01: replaced by a later version; "
         "matac-tasking",
         "tees-matac v2 (matac.v2.yaml): active, 2025-10-01 until 2026-11-23: in force; matac-tasking",
         "tees-matac v3 (matac.v3.yaml): active, 2026-11-23 until 2026-12-04: not yet in force; matac-tasking",
         "tees-matac v4 (matac.yaml): active, 2026-12-04 until 2028-03-31: not yet in force; matac-tasking",
     ]
-    assert lines[-1] == "16 agreement versions valid; 6 in force on 2026-01-01"
+    assert lines[-1] == "17 agreement versions valid; 6 in force on 2026-01-01"
     assert result.stderr == ""
     archived = sorted(p.relative_to(data / "agreements-archive").as_posix() for p in data.rglob("*.yaml"))
-    assert "tees-matac/v1.yaml" in archived and "tees-matac/v4.yaml" in archived and len(archived) == 16
+    assert "tees-matac/v1.yaml" in archived and "tees-matac/v4.yaml" in archived and len(archived) == 17
     assert (data / "agreements-archive/tees-matac/v4.yaml").read_bytes() == (DEMO / "matac.yaml").read_bytes()
     # pure policy: no graph, no secrets, nothing but the archive in the data directory
     assert [p.name for p in data.iterdir()] == ["agreements-archive"]
@@ -55,7 +55,7 @@ def test_check_as_json_warns_of_overdue_review_and_coming_expiry(tmp_path: Path)
     result = run_hub(tmp_path, "agreements", "check", "--today", "2028-02-15", "--format", "json", "--no-archive")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 16
+    assert report["today"] == "2028-02-15" and len(report["agreements"]) == 17
     v4 = next(a for a in report["agreements"] if a["label"] == "tees-matac v4")
     assert (v4["window"], v4["in_force"], v4["purposes"]) == (["2026-12-04", "2028-03-31"], True, ["matac-tasking"])
     assert "hub: warning: tees-matac v4 (matac.yaml) was due for review on 2027-03-31" in result.stderr

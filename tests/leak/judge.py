@@ -61,7 +61,7 @@ AUDIT_TYPES = {"AuditEntry", "AuditPage", "SubjectAccessReport"}
 PERSON_TYPES = {"Person", "AlertEntry", "Nomination", "NominationList", "SerialPerpetratorEntry", "SerialVictim",
                 "Network", "Connection", "TimelineEntry", "EncompassNotification", "PersonConnection",
                 "IncidentConnection", "Involvement", "Participant", "PersonLink", "IdentityLink", "Investigation",
-                *TYPES}  # fmt: skip
+                "PerpetratorOutcome", *TYPES}  # fmt: skip
 NON_PERSONAL_ROOTS = {
     "hub",
     "agencies",
@@ -274,7 +274,7 @@ class Ctx:
             self.identity(node, path)
         elif typename == "SubmissionReceipt":
             self.submission(node, path)
-        if typename in ("AlertEntry", "Nomination", "SerialPerpetratorEntry"):
+        if typename in ("AlertEntry", "Nomination", "SerialPerpetratorEntry", "PerpetratorOutcome"):
             pid = first(node, "personId")
             if pid:
                 self.anchors.add(pid)

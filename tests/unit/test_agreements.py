@@ -96,6 +96,7 @@ def test_the_demo_agreements_load_validate_and_compile() -> None:
         "tees-da-statistics v1",
         "tees-da-statistics v2",
         "tees-da-statistics v3",
+        "tees-da-statistics v4",
         "tees-hub-oversight v1",
         "tees-marac v1",
         "tees-marac v2",

@@ -215,7 +215,8 @@ def test_research_statistics_is_counts_only(decider: Decider) -> None:
     assert grant.allowed and grant.aggregates and not grant.records
     assert grant.terms is not None and grant.terms.min_cell == 10
     assert grant.fields("incident", "cleveland-police") == dict.fromkeys(
-        ["occurred_at", "category", "crime", "outcome", "victims"]  # victims: counted for repeat victimisation only
+        # the links are counted only: victims for repeat victimisation, perpetrators for the outcomes of tasking
+        ["occurred_at", "category", "crime", "outcome", "harm_score", "perpetrators", "victims"]
     )
     assert not any(entity == "person" for entity, _ in grant.visible)
 
