@@ -123,3 +123,13 @@ def people_and_incidents(
         }
         for n, perpetrator, victim in incidents
     ]
+
+
+def resolved_ids(graph: Any, tag: str) -> dict[str, str]:
+    """Person records whose local id starts with ``tag``, by the rest of their local id -> their resolved person."""
+    rows = graph.read(
+        "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $tag "
+        "RETURN r.local_id AS lid, p.person_id AS id",
+        tag=tag,
+    )
+    return {row["lid"].removeprefix(f"{tag}-"): row["id"] for row in rows}

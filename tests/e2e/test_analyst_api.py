@@ -22,7 +22,7 @@ from graph.identity.cluster import Link
 from graph.identity.writeback import edge_props
 from graph.store import Graph
 from tests.e2e.trust_data import NHS, POLICE, PROBATION, SCHOOLS, join
-from tests.helpers import run_hub, write_jsonl
+from tests.helpers import resolved_ids, run_hub, write_jsonl
 
 MATAC = (POLICE, "matac-analyst", "matac-tasking", "MATAC-UI")
 MARAC = (POLICE, "marac-coordinator", "marac", "MARAC-UI")
@@ -119,12 +119,7 @@ def world(data_dir: Path, graph: Graph, tmp_path_factory: pytest.TempPathFactory
             key=f"{agency}:{lid(name)}",
             props=props,
         )
-    rows = graph.read(
-        "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $tag "
-        "RETURN r.local_id AS lid, p.person_id AS id",
-        tag=tag,
-    )
-    return {"tag": tag, "lid": lid, "ids": {row["lid"].removeprefix(f"{tag}-"): row["id"] for row in rows}}
+    return {"tag": tag, "lid": lid, "ids": resolved_ids(graph, tag)}
 
 
 def _links(call: Any, who: tuple[str, str, str, str | None], person_id: str) -> list[dict[str, Any]] | None:

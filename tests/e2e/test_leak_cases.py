@@ -17,7 +17,7 @@ import pytest
 from graph.store import Graph
 from hub.policy.agreements import AgreementError, parse_agreement
 from tests.e2e.trust_data import NHS, POLICE, PROBATION, SCHOOLS, join
-from tests.helpers import REPO, run_hub, write_jsonl
+from tests.helpers import REPO, resolved_ids, run_hub, write_jsonl
 
 ALERTS = """query A($k: [String!]) { alerts(kinds: $k) { id kind personId related records { agency localId }
   summary acknowledged { who note } } }"""
@@ -115,12 +115,7 @@ def world(data_dir: Path, graph: Graph, tmp_path_factory: pytest.TempPathFactory
         ("adult-contact", "adult"),
     ):
         join(graph, lid(other), lid(police_name))
-    rows = graph.read(
-        "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $tag "
-        "RETURN r.local_id AS lid, p.person_id AS id",
-        tag=tag,
-    )
-    return {"tag": tag, "lid": lid, "ids": {row["lid"].removeprefix(f"{tag}-"): row["id"] for row in rows}}
+    return {"tag": tag, "lid": lid, "ids": resolved_ids(graph, tag)}
 
 
 def _as(call: Any, who: tuple[str, str, str, str | None]) -> Any:

@@ -16,7 +16,7 @@ import pytest
 
 from graph.store import Graph
 from tests.e2e.trust_data import POLICE, SCHOOLS
-from tests.helpers import run_hub, write_jsonl
+from tests.helpers import resolved_ids, run_hub, write_jsonl
 
 FULL = """query Outcomes%s { outcomes { intervention minCell referred followedUp matched comparisonPeople suppressed
   comparisons { months measure taskedBefore taskedAfter comparisonBefore comparisonAfter
@@ -63,12 +63,7 @@ def tasked(data_dir: Path, graph: Graph, tmp_path_factory: pytest.TempPathFactor
     ]
     path = write_jsonl(tmp_path_factory.mktemp("outcomes") / "police.jsonl", records)
     assert run_hub(data_dir, "ingest", str(path), "--agency", POLICE).returncode == 0
-    rows = graph.read(
-        "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $t "
-        "RETURN r.local_id AS l, p.person_id AS id",
-        t=tag,
-    )
-    return {row["l"].removeprefix(f"{tag}-"): row["id"] for row in rows} | {"tag": tag}
+    return resolved_ids(graph, tag) | {"tag": tag}
 
 
 def events(call: Any, purpose: str, query: str, since: dt.datetime) -> list[dict[str, Any]]:

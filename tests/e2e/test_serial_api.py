@@ -11,7 +11,7 @@ import pytest
 
 from graph.store import Graph
 from tests.e2e.trust_data import POLICE, SCHOOLS
-from tests.helpers import run_hub, write_jsonl
+from tests.helpers import resolved_ids, run_hub, write_jsonl
 
 QUERY = """{ serialPerpetrators { personId records { agency localId } incidents agencies
   victims { personId records { agency localId } firstIncident lastIncident incidents } } }"""
@@ -54,12 +54,7 @@ def series(data_dir: Path, graph: Graph, tmp_path_factory: pytest.TempPathFactor
     ]
     path = write_jsonl(tmp_path_factory.mktemp("series") / "series.jsonl", records)
     assert run_hub(data_dir, "ingest", str(path), "--agency", POLICE).returncode == 0
-    rows = graph.read(
-        "MATCH (r:PersonRecord)-[:RESOLVED_AS]->(p:Person) WHERE r.local_id STARTS WITH $t "
-        "RETURN r.local_id AS l, p.person_id AS id",
-        t=tag,
-    )
-    return {row["l"].removeprefix(f"{tag}-"): row["id"] for row in rows} | {"tag": tag}
+    return resolved_ids(graph, tag) | {"tag": tag}
 
 
 def test_matac_lists_the_serial_perpetrator_with_victims_in_time_order(call: Any, series: dict[str, str]):
