@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from graph.identity.cluster import Assignment, assign_ids, cluster
+from graph.identity.cluster import Assignment, assign_ids, chains, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
 from graph.identity.engine import Engine, open_engine, register
 from graph.identity.extract import record_batches
 from graph.identity.features import SCHEMA as FEATURES
 from graph.identity.features import feature_batch
-from graph.identity.model import Pair, Training, predict, train
+from graph.identity.model import Pair, Training, contradicted, predict, train
 from graph.identity.progress import ProgressFactory, silent
 from graph.identity.writeback import Current, changes, write
 from graph.model import SUBMISSION
@@ -53,6 +54,9 @@ DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
 # common name alone gets there at 100k records and the wrong person is chosen more often than the right one is missed
 ATTACH = 0.85
+# a conflict (given names, dates of birth, identifiers, gender) keeps two records of one chain apart when the model
+# scores their pair below even odds: more likely two people than one
+CONTRARY = 0.5
 MIN_RECORDS_TO_TRAIN = 50  # below this the model cannot be estimated; only analysts' confirmations link
 
 
@@ -129,6 +133,20 @@ def _extract(
     return current, count
 
 
+def _contrary(db: Any, parquet: Path, pairs: Sequence[Pair], model: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The model's evidence against pairs of records that ``pairs`` chain together (``model.contradicted``): every
+    record with its chain (None outside chains of three or more) written beside ``parquet``, so that term
+    frequencies are still those of all the records, and the pairs within each chain scored."""
+    chain = chains(pairs)
+    if not chain:
+        return []
+    table = pq.read_table(parquet)
+    table = table.append_column("chain", pa.array([chain.get(k) for k in table["unique_id"].to_pylist()], pa.int64()))
+    chained = parquet.with_name("chained.parquet")
+    pq.write_table(table, chained)
+    return list(contradicted(register(db, chained, "chained_features"), model, below=CONTRARY))
+
+
 def resolve(
     graph: Graph,
     *,
@@ -150,6 +168,7 @@ def resolve(
     report.threshold = threshold
     clock = _Clock(report)
     pairs: list[Pair] = []
+    contrary: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="hub-resolve-", dir=work_dir) as tmp:
         parquet = Path(tmp) / "features.parquet"
         current, count = _extract(graph, agencies, parquet, progress)
@@ -160,11 +179,21 @@ def resolve(
                 frame = register(db, parquet)
                 report.model = dict(model) if model is not None else train(frame, training)
                 pairs = list(predict(frame, report.model, threshold=min(threshold, ATTACH)))
+                contrary = _contrary(db, parquet, pairs, report.model)
                 bar.update(len(pairs))
         clock.lap("model")
         rows = pq.read_table(parquet).to_pylist()
     confirmed, split = in_force(made)
-    clustering = cluster(rows, pairs, threshold=threshold, confirmed=confirmed, split=split, attach=ATTACH, sparse=True)
+    clustering = cluster(
+        rows,
+        pairs,
+        threshold=threshold,
+        confirmed=confirmed,
+        split=split,
+        contrary=contrary,
+        attach=ATTACH,
+        sparse=True,
+    )
     del rows
     assignment: Assignment = assign_ids(
         clustering.clusters, {k: c.person_id for k, c in current.items()}, new_person_id

@@ -1,13 +1,17 @@
 """From scored pairs to resolved people: constrained connected components, then stable person ids.
 
 Clustering is connected components over the pairs at or above the threshold, built greedily from the most
-probable pair down (union-find) with cannot-link guards, so one weak pair cannot chain two people together:
+probable pair down (union-find), so one weak pair cannot chain two people together. A merge is refused on:
 
-* a split decision between any record of one side and any of the other;
-* conflicting national identifiers of one kind (each side holds values, none shared);
-* incompatible dates of birth (each side holds some, no two are equal, swapped, or a day, a year or a digit apart);
-* incompatible given names (each side holds some, no two share a nickname form or are near in spelling): twins;
-* different known genders;
+* an analyst's split decision between any record of one side and any of the other;
+* the model's own evidence (``contrary``): a pair across the two sides, within one chain (``chains``), that the model
+  scores below even odds while showing a conflict (given names, dates of birth, identifiers or gender that no
+  tolerated recording error explains). The conflict is weighed, not obeyed: with strong evidence elsewhere (a shared
+  identifier, address and date of birth) a record whose given name was replaced still joins;
+* checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
+  mis-keyed number fails its check, so two that pass are two numbers issued, to two people;
+* the sibling signature: the same date of birth and surname, given names with nothing in common (not a nickname,
+  initial or near spelling) and no identifier shared: twins, whom every other comparison calls one person;
 * strangers: neither side ever named as a perpetrator, both with a record at the same agency, and their partners,
   addresses and national identifiers all different (a same-name, same-birthday look-alike).
 
@@ -34,11 +38,13 @@ to one cluster at most (the one holding most of its records); clusters left with
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from graph.identity.features import checked
 from graph.identity.model import Pair
 
 _IDS = ("nhs", "pnc", "crn", "ni")
@@ -58,6 +64,8 @@ class _Group:
     postcodes: set[str] = field(default_factory=set)
     agencies: set[str] = field(default_factory=set)
     perpetrator: bool = False
+    checked: dict[str, set[str]] = field(default_factory=dict)  # identifiers that pass their issuer's check
+    families: set[str] = field(default_factory=set)
 
 
 class _Groups(dict[str, _Group]):
@@ -95,15 +103,17 @@ def cluster(
     threshold: float,
     confirmed: Iterable[tuple[str, str]] = (),
     split: Iterable[tuple[str, str]] = (),
+    contrary: Iterable[tuple[str, str]] = (),
     attach: float | None = None,
     sparse: bool = False,
 ) -> Clustering:
-    """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``."""
+    """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``; ``split`` (analysts)
+    and ``contrary`` (the model, ``model.contradicted``) are pairs of records never to end in one cluster."""
     rows = {r["unique_id"]: r for r in records}
     groups = _Groups(rows)
     parent = {key: key for key in rows}
     apart: dict[str, set[str]] = {}
-    for a, b in split:
+    for a, b in itertools.chain(split, contrary):
         apart.setdefault(a, set()).add(b)
         apart.setdefault(b, set()).add(a)
     links: dict[str, Link] = {}
@@ -188,6 +198,30 @@ def cluster(
     alone = [[key] for key, up in parent.items() if up == key and key not in groups]
     clusters = sorted([sorted(g.members) for g in groups.values()] + alone)
     return Clustering(clusters=clusters, links=links, refused=refused)
+
+
+def chains(pairs: Iterable[Pair]) -> dict[str, int]:
+    """Record -> chain, for the records ``pairs`` link three or more together (directly or through others): the
+    only places where two records not paired with each other may still end in one cluster, so where the model must
+    also score the pairs it did not block on (``model.contradicted``)."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for pair in pairs:
+        ra, rb = find(pair.a), find(pair.b)
+        if ra != rb:
+            parent[ra] = rb
+    members: dict[str, list[str]] = {}
+    for key in parent:
+        members.setdefault(find(key), []).append(key)
+    big = sorted(sorted(keys) for keys in members.values() if len(keys) >= 3)
+    return {key: number for number, keys in enumerate(big) for key in keys}
 
 
 SPARSE_PROBABILITY = 0.9  # recorded on a link made by the sparse-record rule (no model score behind it)
@@ -328,6 +362,10 @@ def _group(row: Mapping[str, Any]) -> _Group:
     for kind in _IDS:
         if row.get(kind):
             group.ids[kind] = {row[kind]}
+            if checked(kind, row[kind]):
+                group.checked[kind] = {row[kind]}
+    if row.get("family"):
+        group.families.add(row["family"])
     if row.get("dob"):
         group.dobs.add(row["dob"])
     if row.get("given"):
@@ -346,6 +384,9 @@ def _absorb(into: _Group, other: _Group) -> None:
     into.members.extend(other.members)
     for kind, values in other.ids.items():
         into.ids.setdefault(kind, set()).update(values)
+    for kind, values in other.checked.items():
+        into.checked.setdefault(kind, set()).update(values)
+    into.families |= other.families
     into.dobs |= other.dobs
     into.givens |= other.givens
     into.genders |= other.genders
@@ -364,14 +405,19 @@ def _split_between(a: _Group, b: _Group, apart: Mapping[str, set[str]]) -> bool:
 
 
 def _compatible(a: _Group, b: _Group) -> bool:
-    for kind in _IDS:
-        if a.ids.get(kind) and b.ids.get(kind) and not a.ids[kind] & b.ids[kind]:
+    for kind in a.checked.keys() & b.checked.keys():
+        if not a.ids[kind] & b.ids[kind]:
             return False
-    if a.genders and b.genders and not a.genders & b.genders:
+    return not _siblings(a, b) and not _strangers(a, b)
+
+
+def _siblings(a: _Group, b: _Group) -> bool:
+    """The same date of birth and surname, given names with nothing in common, no identifier shared: twins."""
+    if not (a.dobs & b.dobs and a.families & b.families and a.givens and b.givens):
         return False
-    if _strangers(a, b):
+    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
         return False
-    return _some(a.dobs, b.dobs, dob_compatible) and _some(a.givens, b.givens, given_compatible)
+    return not _some(a.givens, b.givens, given_compatible)
 
 
 def _strangers(a: _Group, b: _Group) -> bool:
@@ -393,17 +439,24 @@ def _some(xs: set[T], ys: set[T], ok: Callable[[T, T], bool]) -> bool:
 
 
 def dob_compatible(x: str, y: str) -> bool:
-    """Equal, day and month swapped, a day apart, a year apart on the same day, or one character different."""
+    """Dates of birth one recording error apart (the levels of the model's ``dob`` comparison above "within a
+    year"): equal, day and month swapped, a day, a month or a year out, one character different, a partial date
+    filled in (1 January of the year, or the 1st of the month), or a year and a day apart."""
     if x == y or (x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]):
         return True
     if x[4:] == y[4:] and abs(int(x[:4]) - int(y[:4])) == 1:
         return True
+    if x[:4] == y[:4] and (x[8:] == y[8:] or "-01-01" in (x[4:], y[4:])):
+        return True
+    if x[:7] == y[:7] and "01" in (x[8:], y[8:]):
+        return True
     if sum(c != d for c, d in zip(x, y, strict=False)) == 1 and len(x) == len(y):
         return True
     try:
-        return abs((dt.date.fromisoformat(x) - dt.date.fromisoformat(y)).days) <= 1
+        days = abs((dt.date.fromisoformat(x) - dt.date.fromisoformat(y)).days)
     except ValueError:
         return False
+    return days <= 1 or 364 <= days <= 367
 
 
 def given_compatible(x: tuple[str, tuple[str, ...]], y: tuple[str, tuple[str, ...]]) -> bool:

@@ -55,14 +55,14 @@ def open_engine(engine: Engine, work_dir: Path) -> Iterator[Any]:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def register(db: Any, parquet: Path) -> Any:
-    """The features file as the linker's input table."""
+def register(db: Any, parquet: Path, name: str = FEATURES) -> Any:
+    """The features file as the linker's input table, ``name``."""
     if db.sql_dialect.sql_dialect_str == "spark":
-        db.spark.read.parquet(str(parquet)).createOrReplaceTempView(FEATURES)
+        db.spark.read.parquet(str(parquet)).createOrReplaceTempView(name)
     else:
         path = str(parquet).replace("'", "''")
-        db.duckdb_con.execute(f"CREATE OR REPLACE VIEW {FEATURES} AS SELECT * FROM read_parquet('{path}')")
-    return db.register(FEATURES)
+        db.duckdb_con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    return db.register(name)
 
 
 @contextmanager

@@ -156,6 +156,27 @@ def feature_batch(records: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([features(raw) for raw in records.to_pylist()], schema=SCHEMA)
 
 
+_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
+
+
+def checked(kind: str, value: str) -> bool:
+    """Whether ``value`` passes its issuer's check: an NHS number's mod-11 check digit, a PNC id's mod-23 check
+    letter (``YYNNNNNNNC`` once normalised). A number that fails its check was mis-keyed; one that passes almost
+    surely was not (every single-digit error and every swap of two neighbouring digits breaks an NHS number's check).
+    National Insurance numbers and probation case numbers carry no check: ``False``."""
+    if kind == "nhs":
+        if len(value) != 10 or not value.isdigit():
+            return False
+        check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(value[:9])) % 11
+        return (0 if check == 11 else check) == int(value[9])
+    if kind == "pnc":
+        year, serial, letter = value[:2], value[2:-1], value[-1:]
+        if not (year.isdigit() and serial.isdigit() and 1 <= len(serial) <= 7):
+            return False
+        return _PNC_LETTERS[int(year + serial.zfill(7)) % 23] == letter
+    return False
+
+
 def _ident(value: Any) -> str | None:
     if value is None:
         return None

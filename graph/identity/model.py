@@ -33,6 +33,15 @@ _SWAP = (
     "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
     "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
 )
+# a year and a day out (both mis-keyed, or a date of birth taken for another): 364 to 367 days apart
+_YEAR_AND_DAY = "abs(date_diff('day', TRY_CAST(dob_l AS DATE), TRY_CAST(dob_r AS DATE))) BETWEEN 364 AND 367"
+# the month mis-keyed: the same year and day
+_MONTH_APART = "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 9, 2) = substr(dob_r, 9, 2)"
+# only part of the date known, the rest filled in: 1 January of the year, or the 1st of the month
+_PARTIAL = (
+    "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND (substr(dob_l, 6) = '01-01' OR substr(dob_r, 6) = '01-01')) "
+    "OR (substr(dob_l, 1, 7) = substr(dob_r, 1, 7) AND (substr(dob_l, 9) = '01' OR substr(dob_r, 9) = '01'))"
+)
 
 
 def _level(level: Level, label: str, *, tf: str | None = None, null: bool = False) -> Level:
@@ -77,6 +86,7 @@ def comparisons() -> list[cl.CustomComparison]:
         "national_id": [
             _level(cll.And(*(cll.NullLevel(c) for c in _IDS)), "missing", null=True),
             _level(cll.Or(*(cll.ExactMatchLevel(c) for c in _IDS)), "same national identifier"),
+            _level(cll.Or(*(cll.DamerauLevenshteinLevel(c, 1) for c in _IDS)), "an identifier one digit or swap apart"),
             _level(cll.ElseLevel(), "conflicting national identifiers"),
         ],
         "given_name": _names("given", "given_forms", "nickname"),
@@ -86,10 +96,15 @@ def comparisons() -> list[cl.CustomComparison]:
             _level(cll.ExactMatchLevel("dob"), "exact"),
             _level(_custom(_SWAP), "day and month swapped"),
             _level(
-                cll.Or(_days("dob", 1), _custom(_YEAR_APART), cll.DamerauLevenshteinLevel("dob", 1)),
-                "one day, one year or one digit apart",
+                cll.Or(
+                    _days("dob", 1), _custom(_YEAR_APART), _custom(_MONTH_APART), cll.DamerauLevenshteinLevel("dob", 1)
+                ),
+                "one day, month or year out, or one digit",
             ),
+            _level(_custom(_PARTIAL), "a partial date filled in (1 January or the 1st)"),
+            _level(_custom(_YEAR_AND_DAY), "a year and a day apart"),
             _level(_days("dob", 366), "within a year"),
+            _level(_days("dob", 5 * 366), "within five years"),
             _else(),
         ],
         "postcode": [
@@ -242,6 +257,47 @@ def predict(frame: Any, model: Mapping[str, Any], *, threshold: float, batch: in
     gamma = labels()
     for record_batch in batches:
         yield from _pairs(record_batch, gamma)
+
+
+# the levels that speak against one person: a pair showing one of them that the model scores below even odds is
+# kept apart, even when other records link its two ends (``contradicted``)
+CONFLICTS: dict[str, tuple[str, ...]] = {
+    "national_id": ("conflicting national identifiers",),
+    "given_name": ("different",),
+    "dob": ("within a year", "within five years", "different"),
+    "gender": ("different",),
+}
+CHAINED = "l.chain = r.chain"  # every pair within one chain (see ``contradicted``)
+
+
+def contradicted(
+    frame: Any, model: Mapping[str, Any], *, below: float, batch: int = 50_000
+) -> Iterator[tuple[str, str]]:
+    """Pairs of records in one chain (a ``chain`` column: records linked, directly or through others, by pairs the
+    model scored high) that the model scores below ``below`` and that show a conflict (``CONFLICTS``): every pair
+    within a chain is scored, blocked or not, so a weak link cannot join two records the evidence sets apart."""
+    db = frame.db_api
+    dialect = db.sql_dialect.sql_dialect_str
+    linker = Linker(frame, settings(dialect, model=model, blocking_rules=[CHAINED]), log_level=None)
+    predictions = linker.inference.predict()
+    gamma = labels()
+    conflict = " OR ".join(
+        f"gamma_{name} = {value}"
+        for name, wanted in CONFLICTS.items()
+        for value, label in gamma[name].items()
+        if label in wanted
+    )
+    sql = (
+        f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name} "
+        f"WHERE match_probability < {float(below)} AND ({conflict})"
+    )
+    if dialect == "spark":
+        batches: Iterator[pa.RecordBatch] = iter(db.spark.sql(sql).toArrow().to_batches(batch))
+    else:
+        batches = iter(db.duckdb_con.sql(sql).to_arrow_reader(batch))
+    for record_batch in batches:
+        columns = record_batch.to_pydict()
+        yield from zip(columns["unique_id_l"], columns["unique_id_r"], strict=True)
 
 
 def train_and_predict(frame: Any, *, threshold: float, training: Training | None = None) -> Iterator[Pair]:

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from graph.identity import evaluate as ev
-from graph.identity.cluster import assign_ids, cluster, dob_compatible, given_compatible
-from graph.identity.features import features, given_forms, soundex, surnames
+from graph.identity.cluster import assign_ids, chains, cluster, dob_compatible, given_compatible
+from graph.identity.features import checked, features, given_forms, soundex, surnames
 from graph.identity.model import Pair
 
 
@@ -33,7 +33,17 @@ def test_dob_compatibility() -> None:
     assert dob_compatible("1980-03-04", "1980-04-03")  # day and month swapped
     assert dob_compatible("1980-03-04", "1981-03-04")
     assert dob_compatible("1980-03-04", "1980-03-05")
+    assert dob_compatible("1980-03-04", "1980-09-04")  # the month mis-keyed
+    assert dob_compatible("1980-03-04", "1980-01-01") and dob_compatible("1980-03-01", "1980-03-24")  # partial dates
+    assert dob_compatible("1980-03-04", "1981-03-05")  # a year and a day
     assert not dob_compatible("1980-03-04", "1982-07-19")
+    assert not dob_compatible("1980-03-04", "1981-01-01")  # 1 January of another year
+
+
+def test_checked_identifiers() -> None:
+    assert checked("nhs", "9990000018") and not checked("nhs", "9990000081")  # two digits swapped: fails
+    assert checked("pnc", "17034847K") and not checked("pnc", "17034874K")
+    assert not checked("ni", "QQ123456C")  # no check digit: never proof of two people
 
 
 def test_given_compatibility() -> None:
@@ -42,23 +52,42 @@ def test_given_compatibility() -> None:
     assert not given_compatible(("alice", ()), ("grace", ()))
 
 
-def _row(key: str, given: str, dob: str | None, nhs: str | None = None) -> dict[str, object]:
-    return {"unique_id": key, "given": given, "given_forms": given_forms(given), "dob": dob, "nhs": nhs}
+def _row(key: str, given: str, dob: str | None, nhs: str | None = None, family: str = "smith") -> dict[str, object]:
+    return {
+        "unique_id": key,
+        "given": given,
+        "given_forms": given_forms(given),
+        "dob": dob,
+        "nhs": nhs,
+        "family": family,
+    }
 
 
-def test_guards_keep_twins_and_conflicting_identifiers_apart() -> None:
+def test_guards_keep_twins_and_checked_identifiers_apart_but_not_unchecked_ones() -> None:
     rows = [
         _row("a", "alice", "2012-05-05"),
-        _row("b", "grace", "2012-05-05"),  # twin of a
+        _row("b", "grace", "2012-05-05"),  # twin of a: the same birthday and surname, another given name
         _row("c", "alice", None),  # links to a, and weakly to b
-        _row("d", "dawn", "1970-01-01", nhs="1"),
-        _row("e", "dawn", "1970-01-01", nhs="2"),
+        _row("d", "dawn", "1970-01-01", nhs="9990000107"),
+        _row("e", "dawn", "1970-01-01", nhs="9990000115"),  # another NHS number that passes its check
+        _row("f", "dawn", "1970-01-01", nhs="9990000018"),
+        _row("g", "dawn", "1970-01-01", nhs="9990000081"),  # f's number with two digits swapped: fails its check
     ]
-    pairs = [Pair("a", "c", 0.99, {}), Pair("b", "c", 0.95, {}), Pair("d", "e", 0.99, {})]
+    pairs = [Pair("a", "c", 0.99, {}), Pair("b", "c", 0.95, {}), Pair("d", "e", 0.99, {}), Pair("f", "g", 0.99, {})]
     result = cluster(rows, pairs, threshold=0.9)
-    assert result.clusters == [["a", "c"], ["b"], ["d"], ["e"]]
+    assert result.clusters == [["a", "c"], ["b"], ["d"], ["e"], ["f", "g"]]
     assert result.refused == 2
     assert result.links["c"].other == "a"
+
+
+def test_the_models_evidence_against_a_pair_keeps_a_chain_apart() -> None:
+    # a and c: the same name, birthdays 20 years apart; b has no date of birth and pairs well with both
+    rows = [_row("a", "sam", "1970-02-02"), _row("b", "sam", None), _row("c", "sam", "1990-06-06")]
+    pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.95, {})]
+    assert chains(pairs) == {"a": 0, "b": 0, "c": 0}
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b", "c"]]
+    result = cluster(rows, pairs, threshold=0.9, contrary=[("a", "c")])
+    assert result.clusters == [["a", "b"], ["c"]] and result.refused == 1
 
 
 def test_split_and_confirm_decisions_override_the_model() -> None:
@@ -199,14 +228,22 @@ def test_model_levels_and_labels_are_the_analysts_explanations() -> None:
 
     got = {name: [gamma[g] for g in sorted(gamma, reverse=True)] for name, gamma in labels().items()}
     assert got == {
-        "national_id": ["same national identifier", "conflicting national identifiers", "missing"],
+        "national_id": [
+            "same national identifier",
+            "an identifier one digit or swap apart",
+            "conflicting national identifiers",
+            "missing",
+        ],
         "given_name": ["exact", "nickname", "typo", "similar", "different", "missing"],
         "family_name": ["exact", "earlier or hyphenated name", "typo", "similar", "different", "missing"],
         "dob": [
             "exact",
             "day and month swapped",
-            "one day, one year or one digit apart",
+            "one day, month or year out, or one digit",
+            "a partial date filled in (1 January or the 1st)",
+            "a year and a day apart",
             "within a year",
+            "within five years",
             "different",
             "missing",
         ],
