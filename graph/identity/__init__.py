@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from graph.identity.cluster import Assignment, assign_ids, chains, cluster
+from graph.identity.cluster import ALL_GUARDS, Assignment, Guards, assign_ids, chains, cluster
 from graph.identity.decisions import Decision, decisions, in_force, record_decision
 from graph.identity.engine import Engine, open_engine, register
 from graph.identity.extract import record_batches
@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Decision",
     "Engine",
+    "Guards",
     "ResolveReport",
     "decisions",
     "needs_resolving",
@@ -158,11 +159,13 @@ def resolve(
     engine: Engine | None = None,
     model: Mapping[str, Any] | None = None,
     work_dir: Path | None = None,
+    guards: Guards = ALL_GUARDS,
 ) -> ResolveReport:
     """Resolve every current person record (of ``agencies``, default all) and write the result to the graph.
 
     The model runs on ``engine`` (default DuckDB) with its working files in ``work_dir`` (default a temporary
     directory); it is trained on the records unless a trained ``model`` (Splink's JSON, from any engine) is given.
+    ``guards`` are the rules that refuse a merge outright: all on, except to measure what one is worth.
     """
     report = report or ResolveReport()
     report.threshold = threshold
@@ -179,7 +182,7 @@ def resolve(
                 frame = register(db, parquet)
                 report.model = dict(model) if model is not None else train(frame, training)
                 pairs = list(predict(frame, report.model, threshold=min(threshold, ATTACH)))
-                contrary = _contrary(db, parquet, pairs, report.model)
+                contrary = _contrary(db, parquet, pairs, report.model) if guards.contrary else []
                 bar.update(len(pairs))
         clock.lap("model")
         rows = pq.read_table(parquet).to_pylist()
@@ -193,6 +196,7 @@ def resolve(
         contrary=contrary,
         attach=ATTACH,
         sparse=True,
+        guards=guards,
     )
     del rows
     assignment: Assignment = assign_ids(

@@ -10,8 +10,10 @@ probable pair down (union-find), so one weak pair cannot chain two people togeth
   identifier, address and date of birth) a record whose given name was replaced still joins;
 * checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
   mis-keyed number fails its check, so two that pass are two numbers issued, to two people;
-* the sibling signature: the same date of birth and surname, given names with nothing in common (not a nickname,
-  initial or near spelling) and no identifier shared: twins, whom every other comparison calls one person;
+* kin: one surname, no identifier shared, and either the same date of birth with given names that have nothing in
+  common (not a nickname, initial or near spelling: twins) or the same given name with dates of birth a generation
+  apart (a father and son of one name): a household's shared surname and address make every other comparison call
+  them one person;
 * strangers: neither side ever named as a perpetrator, both with a record at the same agency, and their partners,
   addresses and national identifiers all different (a same-name, same-birthday look-alike).
 
@@ -81,6 +83,20 @@ class _Groups(dict[str, _Group]):
 
 
 @dataclass(frozen=True)
+class Guards:
+    """The rules that refuse a merge outright, besides analysts' splits (see the module's docstring). Each can be
+    switched off to measure what it is worth (``python -m bench.eval --guards``); resolve keeps them all on."""
+
+    checked_identifiers: bool = True
+    kin: bool = True
+    strangers: bool = True
+    contrary: bool = True  # the model's evidence against a pair within a chain (resolve: ``model.contradicted``)
+
+
+ALL_GUARDS = Guards()
+
+
+@dataclass(frozen=True)
 class Link:
     """The pair through which a record joined its cluster."""
 
@@ -106,6 +122,7 @@ def cluster(
     contrary: Iterable[tuple[str, str]] = (),
     attach: float | None = None,
     sparse: bool = False,
+    guards: Guards = ALL_GUARDS,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``; ``split`` (analysts)
     and ``contrary`` (the model, ``model.contradicted``) are pairs of records never to end in one cluster."""
@@ -113,7 +130,7 @@ def cluster(
     groups = _Groups(rows)
     parent = {key: key for key in rows}
     apart: dict[str, set[str]] = {}
-    for a, b in itertools.chain(split, contrary):
+    for a, b in itertools.chain(split, contrary if guards.contrary else ()):
         apart.setdefault(a, set()).add(b)
         apart.setdefault(b, set()).add(a)
     links: dict[str, Link] = {}
@@ -146,7 +163,7 @@ def cluster(
             continue
         ra, rb = find(pair.a), find(pair.b)
         if ra != rb:
-            if _split_between(groups[ra], groups[rb], apart) or not _compatible(groups[ra], groups[rb]):
+            if _split_between(groups[ra], groups[rb], apart) or not _compatible(groups[ra], groups[rb], guards):
                 refused += 1
                 continue
             join(ra, rb)
@@ -171,7 +188,7 @@ def cluster(
             (target,) = targets
             if target == root or _split_between(groups[root], groups[target], apart):
                 continue
-            if not _compatible(groups[root], groups[target]):
+            if not _compatible(groups[root], groups[target], guards):
                 refused += 1
                 continue
             best = max((p for p in options if find(p.b if p.a == key else p.a) == target), key=lambda p: p.probability)
@@ -189,7 +206,7 @@ def cluster(
             other = next(o for o in others if find(o) == target)
             if _split_between(groups[root], groups[target], apart):
                 continue
-            if not _compatible(groups[root], groups[target]):
+            if not _compatible(groups[root], groups[target], guards):
                 refused += 1
                 continue
             join(root, target)
@@ -404,20 +421,27 @@ def _split_between(a: _Group, b: _Group, apart: Mapping[str, set[str]]) -> bool:
     return any(apart.get(key, set()) & others for key in small.members)
 
 
-def _compatible(a: _Group, b: _Group) -> bool:
-    for kind in a.checked.keys() & b.checked.keys():
-        if not a.ids[kind] & b.ids[kind]:
-            return False
-    return not _siblings(a, b) and not _strangers(a, b)
+def _compatible(a: _Group, b: _Group, guards: Guards) -> bool:
+    if guards.checked_identifiers and any(not a.ids[k] & b.ids[k] for k in a.checked.keys() & b.checked.keys()):
+        return False
+    return not (guards.kin and _kin(a, b)) and not (guards.strangers and _strangers(a, b))
 
 
-def _siblings(a: _Group, b: _Group) -> bool:
-    """The same date of birth and surname, given names with nothing in common, no identifier shared: twins."""
-    if not (a.dobs & b.dobs and a.families & b.families and a.givens and b.givens):
+def _kin(a: _Group, b: _Group) -> bool:
+    """One surname, no identifier shared, and twins' (one birthday, other given names) or a parent and child's (one
+    given name, birthdays a generation apart) signature."""
+    if not (a.families & b.families and a.givens and b.givens and a.dobs and b.dobs):
         return False
     if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
         return False
-    return not _some(a.givens, b.givens, given_compatible)
+    if a.dobs & b.dobs:
+        return not _some(a.givens, b.givens, given_compatible)
+    years = {int(d[:4]) for d in a.dobs}, {int(d[:4]) for d in b.dobs}
+    apart = min(abs(x - y) for x in years[0] for y in years[1]) >= GENERATION
+    return apart and any(x[0] == y[0] for x in a.givens for y in b.givens)
+
+
+GENERATION = 15  # years; a parent is rarely younger than this at a child's birth
 
 
 def _strangers(a: _Group, b: _Group) -> bool:

@@ -16,16 +16,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from graph.identity import ATTACH, DEFAULT_THRESHOLD, resolve
+from graph.identity import ATTACH, CONTRARY, DEFAULT_THRESHOLD, resolve
 from graph.identity.cluster import cluster
 from graph.identity.engine import Engine, open_engine, register
 from graph.identity.extract import read_records
-from graph.identity.features import feature_table
-from graph.identity.model import Pair, predict, train
+from graph.identity.features import feature_table, features
+from graph.identity.model import Pair, contradicted, predict, train
 from graph.ingest import ingest_file
 from graph.store import Graph
 from hub.cli.resolve import command as resolve_command
@@ -101,6 +102,36 @@ def test_a_duckdb_model_predicts_the_same_on_spark(data: Data, tmp_path: Path) -
     clusters = _clusters(rows, duck)
     assert _clusters(rows, spark) == clusters
     assert sum(len(c) > 1 for c in clusters) > 30
+
+
+def _household(data: Data, work: Path) -> Path:
+    """The data's records, and a mother and daughter of one household chained by a record of the mother without her
+    date of birth: only the chain's three records have a ``chain``."""
+
+    def person(key: str, given: str, dob: str | None) -> dict[str, Any]:
+        return features({"key": key, "agency": "x", "given_name": given, "family_name": "Rossley", "dob": dob,
+                         "gender": "female", "postcode": "TS19 0UL"})  # fmt: skip
+
+    extra = [person("x:mother", "Emily", "1993-07-20"), person("x:no-dob", "Emily", None)]
+    extra += [person("x:daughter", "Lily", "2011-01-12")]
+    table = pq.read_table(data.features)
+    table = pa.concat_tables([table, pa.Table.from_pylist(extra, schema=table.schema)])
+    chain = [0 if key.startswith("x:") else None for key in table["unique_id"].to_pylist()]
+    path = work / "chained.parquet"
+    pq.write_table(table.append_column("chain", pa.array(chain, pa.int64())), path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["duckdb", "spark"])
+def test_the_model_keeps_a_chained_mother_and_daughter_apart_on_both_engines(
+    data: Data, tmp_path: Path, name: str
+) -> None:
+    model = json.loads(data.model.read_text(encoding="utf-8"))
+    chained = _household(data, tmp_path)
+    with open_engine(Engine(name), tmp_path / name) as db:
+        against = set(contradicted(register(db, chained, "chained"), model, below=CONTRARY))
+    # the mother's two records agree; her daughter's dates of birth and given name set her apart from the mother
+    assert against == {("x:daughter", "x:mother")}
 
 
 def test_hub_resolve_on_spark_changes_nothing_duckdb_wrote(

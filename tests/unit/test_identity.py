@@ -80,9 +80,18 @@ def test_guards_keep_twins_and_checked_identifiers_apart_but_not_unchecked_ones(
     assert result.links["c"].other == "a"
 
 
+def test_a_father_and_son_of_one_name_stay_apart_unless_an_identifier_joins_them() -> None:
+    rows = [_row("sr", "john", "1960-03-03"), _row("jr", "john", "1986-07-07"), _row("x", "john", None)]
+    pairs = [Pair("sr", "x", 0.99, {}), Pair("jr", "x", 0.97, {}), Pair("sr", "jr", 0.93, {})]
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["jr"], ["sr", "x"]]
+    rows[1] = _row("jr", "john", "1986-07-07", nhs="9990000018")
+    rows[0] = _row("sr", "john", "1960-03-03", nhs="9990000018")  # one NHS number: a date of birth replaced
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["jr", "sr", "x"]]
+
+
 def test_the_models_evidence_against_a_pair_keeps_a_chain_apart() -> None:
-    # a and c: the same name, birthdays 20 years apart; b has no date of birth and pairs well with both
-    rows = [_row("a", "sam", "1970-02-02"), _row("b", "sam", None), _row("c", "sam", "1990-06-06")]
+    # a and c: the same name, birthdays six years apart; b has no date of birth and pairs well with both
+    rows = [_row("a", "sam", "1970-02-02"), _row("b", "sam", None), _row("c", "sam", "1976-06-06")]
     pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.95, {})]
     assert chains(pairs) == {"a": 0, "b": 0, "c": 0}
     assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b", "c"]]
