@@ -429,7 +429,7 @@ def _compatible(a: _Group, b: _Group, guards: Guards) -> bool:
 
 def _kin(a: _Group, b: _Group) -> bool:
     """One surname, no identifier shared, and twins' (one birthday, other given names) or a parent and child's (one
-    given name, birthdays a generation apart) signature."""
+    given name, or a nickname or near spelling of it, with birthdays a generation apart) signature."""
     if not (a.families & b.families and a.givens and b.givens and a.dobs and b.dobs):
         return False
     if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
@@ -438,7 +438,7 @@ def _kin(a: _Group, b: _Group) -> bool:
         return not _some(a.givens, b.givens, given_compatible)
     years = {int(d[:4]) for d in a.dobs}, {int(d[:4]) for d in b.dobs}
     apart = min(abs(x - y) for x in years[0] for y in years[1]) >= GENERATION
-    return apart and any(x[0] == y[0] for x in a.givens for y in b.givens)
+    return apart and any(given_compatible(x, y) for x in a.givens for y in b.givens)
 
 
 GENERATION = 15  # years; a parent is rarely younger than this at a child's birth

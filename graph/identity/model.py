@@ -131,9 +131,7 @@ BLOCKING_RULES: list[str | dict[str, Any]] = [
     *(f"l.{c} = r.{c}" for c in _IDS),
     "l.family_sx = r.family_sx AND l.dob_year = r.dob_year",
     "l.given_sx = r.given_sx AND l.family_sx = r.family_sx",
-    "l.family_sx = r.family_sx AND l.district = r.district",
     "l.postcode = r.postcode AND substr(l.given, 1, 1) = substr(r.given, 1, 1)",
-    "l.given = r.given AND l.district = r.district",
     # sparse records (a name heard from a victim, no date of birth or address): any formal given name with any
     # surname, and a shared partner or other party
     {
