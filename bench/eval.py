@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import tempfile
 import time
 from collections import Counter
@@ -42,6 +43,8 @@ from graph.analytics.serial import find_serial
 from graph.identity import evaluate as ev
 from graph.identity import resolve
 from graph.identity.cluster import ALL_GUARDS, Guards
+from graph.identity.decisions import record_decision
+from graph.identity.model import Training
 from graph.ingest import ingest_file
 from graph.scope import Scope
 from graph.store import GraphConfig, open_graph
@@ -146,6 +149,44 @@ def ablation_table(clean: Mapping[str, Any], results: Mapping[str, Mapping[str, 
     return "\n".join(lines)
 
 
+def feedback(noise: str, people: int, seed: int, labels: int) -> dict[str, Any]:
+    """Analysts confirm ``labels`` true pairs of records (drawn at random from the truth); resolve with the model
+    trained as usual, then re-estimated from those confirmations too (both bind the clusters either way)."""
+    perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
+    with tempfile.TemporaryDirectory(prefix="hub-eval-") as tmp:
+        root = Path(tmp)
+        made = generate(SeedSpec(seed=seed, perpetrators=perpetrators, as_of=AS_OF, noise=noise), root / "seed")
+        truth = json.loads(made.truth_file.read_text(encoding="utf-8"))
+        owner = ev.truth_clusters(truth)
+        people_of: dict[str, list[Ref]] = {}
+        for ref, person in sorted(owner.items()):
+            people_of.setdefault(person, []).append(ref)
+        candidates = [(a, b) for refs in people_of.values() for i, a in enumerate(refs) for b in refs[i + 1 :]]
+        chosen = random.Random(f"eval:{seed}:feedback").sample(candidates, min(labels, len(candidates)))
+        scores = {}
+        with open_graph(GraphConfig(data_dir=root, heap="4g"), role="bench") as graph:
+            for agency, path in sorted(made.files.items()):
+                ingest_file(graph, path, agency)
+            for a, b in chosen:
+                record_decision(graph, ":".join(a), ":".join(b), "confirm", reason="bench.eval", who="bench.eval")
+            for name, training in (("em", Training(min_labels=len(chosen) + 1)), ("learnt", Training())):
+                report = resolve(graph, training=training)
+                scores[name] = ev.score([list(c) for c in report.people.values()], owner).as_dict()
+    return {"profile": noise, "labels": len(chosen), **scores}
+
+
+def feedback_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    head = f"{'profile':<10}{'confirmed':>10}   {'EM only P / R / F1':<26}{'with the labels P / R / F1':<28}{'dF1':>8}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        a, b = r["em"], r["learnt"]
+        lines.append(
+            f"{r['profile']:<10}{r['labels']:>10,}   {a['precision']:.4f} / {a['recall']:.4f} / {a['f1']:.4f}   "
+            f"{b['precision']:.4f} / {b['recall']:.4f} / {b['f1']:.4f}   {b['f1'] - a['f1']:>+8.4f}"
+        )
+    return "\n".join(lines)
+
+
 GUARD_PROFILES = ("typical", "hostile")  # where a guard's worth is measured, beside the FEBRL sets
 
 
@@ -190,6 +231,12 @@ def main() -> None:
         default="none",
         help="all, none, or guards separated by commas: resolve again with each switched off (typical, hostile at "
         f"--ablation-people, and FEBRL); guards: {', '.join(f.name for f in dataclasses.fields(Guards))}",
+    )
+    parser.add_argument(
+        "--labels",
+        type=int,
+        default=0,
+        help="analysts' confirmations to simulate: the model re-estimated from them, beside EM alone (0: skip)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None)
@@ -236,6 +283,11 @@ def main() -> None:
             f"\nguards: each switched off in turn, at about {small:,} person records (pairwise)\n"
             + guard_table(base, rows)
         )
+    if args.labels:
+        learnt = [feedback(p, small, args.seed, args.labels) for p in GUARD_PROFILES]
+        out["feedback"] = learnt
+        print(f"\nanalyst feedback: {args.labels} true pairs confirmed, at about {small:,} person records\n")
+        print(feedback_table(learnt))
     path = args.out or Settings.from_env(os.environ).data_dir / "eval-result.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -57,7 +57,12 @@ def person(row: dict[str, str], agency: str) -> dict[str, Any]:
         "postcode": row["postcode"],
         "address": ", ".join(v for v in (street, row["address_2"], place) if v),
     }
-    record = {"type": "person", "agency": agency, "local_id": row["rec_id"], **{k: v for k, v in fields.items() if v}}
+    record: dict[str, Any] = {
+        "type": "person",
+        "agency": agency,
+        "local_id": row["rec_id"],
+        **{k: v for k, v in fields.items() if v},
+    }
     if row["soc_sec_id"]:
         record["identifiers"] = {"ni_number": row["soc_sec_id"]}
     return record

@@ -70,6 +70,7 @@ class ResolveReport:
     retired_ids: int = 0
     pairs: int = 0  # scored pairs at or above min(threshold, ATTACH)
     refused: int = 0  # of those, kept apart by the cannot-link guards
+    labels: int = 0  # analysts' confirmed pairs the model's m probabilities were re-estimated from (model.learn_from)
     rewritten: int = 0  # RESOLVED_AS edges written
     threshold: float = DEFAULT_THRESHOLD
     seconds: dict[str, float] = field(default_factory=dict)
@@ -85,6 +86,7 @@ class ResolveReport:
             "retired_ids": self.retired_ids,
             "pairs": self.pairs,
             "refused": self.refused,
+            "labels": self.labels,
             "rewritten": self.rewritten,
             "threshold": self.threshold,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
@@ -169,6 +171,7 @@ def resolve(
     """
     report = report or ResolveReport()
     report.threshold = threshold
+    training = training or Training()
     clock = _Clock(report)
     pairs: list[Pair] = []
     contrary: list[tuple[str, str]] = []
@@ -176,17 +179,20 @@ def resolve(
         parquet = Path(tmp) / "features.parquet"
         current, count = _extract(graph, agencies, parquet, progress)
         made = decisions(graph)
+        confirmed, split = in_force(made)
         clock.lap("read")
         if count >= MIN_RECORDS_TO_TRAIN:
             with open_engine(engine or Engine(), Path(tmp) / "engine") as db, progress("scoring", None) as bar:
                 frame = register(db, parquet)
-                report.model = dict(model) if model is not None else train(frame, training)
+                present = set(pq.read_table(parquet, columns=["unique_id"])["unique_id"].to_pylist())
+                labels = [(a, b) for a, b in confirmed if a in present and b in present]
+                report.model = dict(model) if model is not None else train(frame, training, labels=labels)
+                report.labels = len(labels) if model is None and len(labels) >= training.min_labels else 0
                 pairs = list(predict(frame, report.model, threshold=min(threshold, ATTACH)))
                 contrary = _contrary(db, parquet, pairs, report.model) if guards.contrary else []
                 bar.update(len(pairs))
         clock.lap("model")
         rows = pq.read_table(parquet).to_pylist()
-    confirmed, split = in_force(made)
     clustering = cluster(
         rows,
         pairs,

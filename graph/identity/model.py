@@ -13,7 +13,7 @@ make common names and postcodes count for less.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,10 +228,16 @@ class Training:
     u_pairs: float = 2e6
     seed: int = 42
     recall: float = 0.7  # assumed recall of DETERMINISTIC_RULES, for the prior
+    # analysts' confirmed pairs re-estimate the m probabilities once there are this many (``learn_from``)
+    min_labels: int = 20
+    # what EM's estimate counts for beside the labels, in labelled pairs: analysts review the hard pairs, so their
+    # labels alone would make every recording error look commoner than it is
+    em_weight: int = 500
 
 
-def train(frame: Any, training: Training | None = None) -> dict[str, Any]:
-    """Train the model on a registered features table (``engine.register``); the model as Splink's JSON."""
+def train(frame: Any, training: Training | None = None, labels: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Train the model on a registered features table (``engine.register``); the model as Splink's JSON. With
+    ``labels`` (pairs of unique ids an analyst confirmed as one person), see ``learn_from``."""
     training = training or Training()
     linker = Linker(frame, settings(frame.db_api.sql_dialect.sql_dialect_str), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -240,7 +246,39 @@ def train(frame: Any, training: Training | None = None) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_pairs, seed=training.seed)
     for rule in TRAINING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
-    return linker.misc.save_model_to_json()
+    model = linker.misc.save_model_to_json()
+    if len(labels) < training.min_labels:
+        return model
+    return learn_from(frame, model, labels, em_weight=training.em_weight)
+
+
+def learn_from(
+    frame: Any, model: Mapping[str, Any], labels: Sequence[tuple[str, str]], *, em_weight: int
+) -> dict[str, Any]:
+    """``model`` with its m probabilities re-estimated from analysts' confirmed pairs (Splink's estimate from
+    pairwise labels), level by level a weighted mean of the two: the labels count for one each, EM's estimate for
+    ``em_weight``. u probabilities (random sampling) and the prior are kept."""
+    db = frame.db_api
+    rows = [
+        {"source_dataset_l": frame.templated_name, "unique_id_l": a, "source_dataset_r": frame.templated_name,
+         "unique_id_r": b}
+        for a, b in labels
+    ]  # fmt: skip
+    table = db.spark.createDataFrame(rows) if db.sql_dialect.sql_dialect_str == "spark" else pa.Table.from_pylist(rows)
+    linker = Linker(frame, settings(db.sql_dialect.sql_dialect_str, model=model), log_level=None)
+    linker.table_management.register_table(table, "__hub_confirmed_pairs", overwrite=True)
+    linker.training.estimate_m_from_pairwise_labels("__hub_confirmed_pairs")
+    learnt = linker.misc.save_model_to_json()
+    n = len(labels)
+    for comparison, before in zip(learnt["comparisons"], model["comparisons"], strict=True):
+        for level, old in zip(comparison["comparison_levels"], before["comparison_levels"], strict=True):
+            if level.get("is_null_level"):
+                continue
+            em, lab = old.get("m_probability"), level.get("m_probability")
+            if em is None:
+                continue
+            level["m_probability"] = (em_weight * em + n * (lab or 0.0)) / (em_weight + n) if lab is not None else em
+    return learnt
 
 
 def predict(frame: Any, model: Mapping[str, Any], *, threshold: float, batch: int = 50_000) -> Iterator[Pair]:

@@ -91,4 +91,5 @@ def _text(report: ResolveReport) -> str:
         f"{s['records']} person records -> {s['clusters']} people ({s['merged']} of two or more records); "
         f"{s['new_ids']} new ids, {s['retired_ids']} retired; {s['pairs']} pairs at p >= {s['threshold']}, "
         f"{s['refused']} kept apart by guards; {s['rewritten']} links written ({stages})"
+        + (f"; the model learnt from {s['labels']} pairs analysts confirmed" if s["labels"] else "")
     )

@@ -14,11 +14,13 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from graph.identity import ResolveReport, record_decision, resolve
+from graph.identity.model import Training
 from graph.ingest import ingest_file
 from graph.store import Graph
 from hub.cli.resolve import command as resolve_command
@@ -154,3 +156,32 @@ def test_confirm_joins_and_cli_report(graph: Graph, partnership: Partnership, da
     assert sum(len(line["records"]) for line in lines) == p.first.records
     sarahs = [line for line in lines if [p.hand[H], "sarah-1"] in line["records"]]
     assert [p.hand[G], "sarah-2"] in sarahs[0]["records"]
+
+
+def test_confirmations_re_estimate_the_model_and_bind(graph: Graph, partnership: Partnership) -> None:
+    """Analysts confirm links they reviewed: the next resolve learns its m probabilities from them as well as EM."""
+    p = partnership
+    keys = [p.key(lid) for lid, _, _ in PEOPLE]
+    before = person_of(graph, keys)
+    merged = sorted(sorted(refs) for refs in p.first.people.values() if len(refs) > 1)
+    reviewed = [(":".join(refs[0]), ":".join(refs[1])) for refs in merged[: Training().min_labels + 5]]
+    for a, b in reviewed:
+        record_decision(graph, a, b, "confirm", reason="reviewed: the link is right", who="t")
+    em_only = resolve(graph, agencies=p.agencies, training=Training(min_labels=10**6))
+    learnt = resolve(graph, agencies=p.agencies)
+    assert em_only.labels == 0 and learnt.labels >= len(reviewed)  # other tests' confirmations of these records too
+    assert em_only.model is not None and learnt.model is not None
+
+    def m(model: dict[str, Any]) -> list[float]:
+        return [lv.get("m_probability") or 0.0 for c in model["comparisons"] for lv in c["comparison_levels"]]
+
+    moved = [abs(x - y) for x, y in zip(m(em_only.model), m(learnt.model), strict=True)]
+    assert max(moved) > 1e-3  # the labels moved some level's m
+    after = person_of(graph, keys)
+    for a, b in SAME:
+        if (a, b) != ("rob", "bob"):  # split by an earlier test
+            assert after[p.key(a)] == after[p.key(b)], (a, b)
+    for a, b in APART:
+        if (a, b) != ("sarah-1", "sarah-2"):  # confirmed by an earlier test
+            assert after[p.key(a)] != after[p.key(b)], (a, b)
+    assert after[p.key("dawn")] == before[p.key("dawn")]
