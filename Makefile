@@ -105,12 +105,12 @@ scale: venv
 ## make eval: accuracy on data the model was not tuned to: the clean, typical and hostile noise profiles at about
 ## EVAL_PEOPLE person records each, one error kind at a time (EVAL_ABLATION_PEOPLE, default the smaller of 30,000 and
 ## EVAL_PEOPLE), FEBRL sets 4 and 3 beside an untuned Splink model; prints the tables and writes them as JSON to
-## HUB_DATA_DIR/eval-result.json; then each guard switched off in turn (EVAL_PEOPLE=10000: about 30 minutes on 2 cores;
-## the default size: see the README)
+## HUB_DATA_DIR/eval-result.json; then each guard switched off in turn, and 200 analysts' confirmations learnt from
+## (EVAL_PEOPLE=10000: about 30 minutes on 2 cores; the default size: see the README)
 EVAL_PEOPLE ?= 100000
 EVAL_ABLATION_PEOPLE ?=
 eval: venv
-	$(BIN)/python -m bench.eval --people $(EVAL_PEOPLE) --guards all $(if $(EVAL_ABLATION_PEOPLE),--ablation-people $(EVAL_ABLATION_PEOPLE))
+	$(BIN)/python -m bench.eval --people $(EVAL_PEOPLE) --guards all --labels 200 $(if $(EVAL_ABLATION_PEOPLE),--ablation-people $(EVAL_ABLATION_PEOPLE))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
