@@ -55,7 +55,7 @@ DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
 # common name alone gets there at 100k records and the wrong person is chosen more often than the right one is missed
 ATTACH = 0.85
-# a conflict (given names, dates of birth, identifiers, gender) keeps two records of one chain apart when the model
+# a conflict (dates of birth, identifiers, gender) keeps two records of one chain apart when the model
 # scores their pair below even odds: more likely two people than one
 CONTRARY = 0.5
 MIN_RECORDS_TO_TRAIN = 50  # below this the model cannot be estimated; only analysts' confirmations link

@@ -5,8 +5,8 @@ probable pair down (union-find), so one weak pair cannot chain two people togeth
 
 * an analyst's split decision between any record of one side and any of the other;
 * the model's own evidence (``contrary``): a pair across the two sides, within one chain (``chains``), that the model
-  scores below even odds while showing a conflict (given names, dates of birth, identifiers or gender that no
-  tolerated recording error explains). The conflict is weighed, not obeyed: with strong evidence elsewhere (a shared
+  scores below even odds while showing a conflict (dates of birth, identifiers or gender that no tolerated
+  recording error explains). The conflict is weighed, not obeyed: with strong evidence elsewhere (a shared
   identifier, address and date of birth) a record whose given name was replaced still joins;
 * checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
   mis-keyed number fails its check, so two that pass are two numbers issued, to two people;

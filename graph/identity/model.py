@@ -296,10 +296,11 @@ def predict(frame: Any, model: Mapping[str, Any], *, threshold: float, batch: in
 
 
 # the levels that speak against one person: a pair showing one of them that the model scores below even odds is
-# kept apart, even when other records link its two ends (``contradicted``)
+# kept apart, even when other records link its two ends (``contradicted``). Not a different given name: people are
+# recorded under a middle name, an anglicised name or an alias, and twins have their own rule (cluster: kin); as a
+# conflict it cost 0.005 of recall at 100k (typical profile) for 0.0005 of precision
 CONFLICTS: dict[str, tuple[str, ...]] = {
     "national_id": ("conflicting national identifiers",),
-    "given_name": ("different",),
     "dob": ("within a year", "within five years", "different"),
     "gender": ("different",),
 }
