@@ -10,6 +10,9 @@ probable pair down (union-find), so one weak pair cannot chain two people togeth
   identifier, address and date of birth) a record whose given name was replaced still joins;
 * checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
   mis-keyed number fails its check, so two that pass are two numbers issued, to two people;
+* dates of birth that no tolerated recording error explains (``dob_compatible``), unless something only one person
+  would have is shared: an identifier, a partner or other party, an address. A namesake born another year shares
+  none of them; a record whose date of birth was replaced wholesale (FEBRL's errors) usually shares all three;
 * kin: one surname, no identifier shared, and either the same date of birth with given names that have nothing in
   common (not a nickname, initial or near spelling: twins) or the same given name with dates of birth a generation
   apart (a father and son of one name): a household's shared surname and address make every other comparison call
@@ -88,6 +91,7 @@ class Guards:
     switched off to measure what it is worth (``python -m bench.eval --guards``); resolve keeps them all on."""
 
     checked_identifiers: bool = True
+    dates_of_birth: bool = True
     kin: bool = True
     strangers: bool = True
     contrary: bool = True  # the model's evidence against a pair within a chain (resolve: ``model.contradicted``)
@@ -424,7 +428,16 @@ def _split_between(a: _Group, b: _Group, apart: Mapping[str, set[str]]) -> bool:
 def _compatible(a: _Group, b: _Group, guards: Guards) -> bool:
     if guards.checked_identifiers and any(not a.ids[k] & b.ids[k] for k in a.checked.keys() & b.checked.keys()):
         return False
+    if guards.dates_of_birth and not _some(a.dobs, b.dobs, dob_compatible) and not _corroborated(a, b):
+        return False
     return not (guards.kin and _kin(a, b)) and not (guards.strangers and _strangers(a, b))
+
+
+def _corroborated(a: _Group, b: _Group) -> bool:
+    """Something only one person would have in common: an identifier, a partner or other party, an address."""
+    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
+        return True
+    return bool(a.partners & b.partners or a.postcodes & b.postcodes)
 
 
 def _kin(a: _Group, b: _Group) -> bool:

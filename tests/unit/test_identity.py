@@ -89,9 +89,19 @@ def test_a_father_and_son_of_one_name_stay_apart_unless_an_identifier_joins_them
     assert cluster(rows, pairs, threshold=0.9).clusters == [["jr", "sr", "x"]]
 
 
-def test_the_models_evidence_against_a_pair_keeps_a_chain_apart() -> None:
-    # a and c: the same name, birthdays six years apart; b has no date of birth and pairs well with both
+def test_a_namesake_born_another_year_stays_apart_unless_something_corroborates() -> None:
     rows = [_row("a", "sam", "1970-02-02"), _row("b", "sam", None), _row("c", "sam", "1976-06-06")]
+    pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.95, {})]
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b"], ["c"]]
+    rows[2] = {**rows[2], "nhs": "9990000018"}
+    rows[0] = {**rows[0], "nhs": "9990000018"}  # one NHS number: the date of birth was replaced
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b", "c"]]
+
+
+def test_the_models_evidence_against_a_pair_keeps_a_chain_apart() -> None:
+    # a and c: the same name and address, birthdays six years apart; b has no date of birth and pairs well with both
+    rows = [_row("a", "sam", "1970-02-02"), _row("b", "sam", None), _row("c", "sam", "1976-06-06")]
+    rows = [{**row, "postcode": "TS11AA"} for row in rows]
     pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.95, {})]
     assert chains(pairs) == {"a": 0, "b": 0, "c": 0}
     assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b", "c"]]
