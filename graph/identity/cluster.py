@@ -7,7 +7,7 @@ probable pair down (union-find), so one weak pair cannot chain two people togeth
 * the model's own evidence (``contrary``): a pair across the two sides, within one chain (``chains``), that the model
   scores below even odds while showing a conflict (dates of birth, identifiers or gender that no tolerated
   recording error explains). The conflict is weighed, not obeyed: with strong evidence elsewhere (a shared
-  identifier, address and date of birth) a record whose given name was replaced still joins;
+  identifier and address) a record of another gender or a conflicting second identifier still joins;
 * checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
   mis-keyed number fails its check, so two that pass are two numbers issued, to two people;
 * dates of birth that no tolerated recording error explains (``dob_compatible``), unless something only one person
@@ -476,9 +476,10 @@ def _some(xs: set[T], ys: set[T], ok: Callable[[T, T], bool]) -> bool:
 
 
 def dob_compatible(x: str, y: str) -> bool:
-    """Dates of birth one recording error apart (the levels of the model's ``dob`` comparison above "within a
-    year"): equal, day and month swapped, a day, a month or a year out, one character different, a partial date
-    filled in (1 January of the year, or the 1st of the month), or a year and a day apart."""
+    """Dates of birth one recording error apart: equal, day and month swapped, a day, a month or a year out, one
+    character different, a partial date filled in (1 January of the year, or the 1st of the month), or a year and a
+    day apart. The model's levels also score two digits swapped as one slip; here 1969 and 1996 stay apart, as they
+    are more often a mother and daughter."""
     if x == y or (x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]):
         return True
     if x[4:] == y[4:] and abs(int(x[:4]) - int(y[:4])) == 1:
