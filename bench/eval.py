@@ -32,7 +32,8 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from graph.identity.decisions import record_decision
 from graph.identity.model import Training
 from graph.ingest import ingest_file
 from graph.scope import Scope
-from graph.store import GraphConfig, open_graph
+from graph.store import Graph, GraphConfig, open_graph
 from hub.settings import Settings
 from synthetic import SeedSpec, generate
 from synthetic.profiles import ABLATION_RATE, ABLATIONS, PROFILES
@@ -88,8 +89,9 @@ def fate(clusters: Sequence[Sequence[Ref]], owner: Mapping[Ref, str], refs: Iter
     }
 
 
-def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict[str, Any]:
-    """Seed, ingest and resolve one profile in a fresh embedded graph; its figures."""
+@contextmanager
+def seeded(noise: str, people: int, seed: int) -> Iterator[tuple[Graph, dict[str, Any]]]:
+    """A fresh embedded graph holding one profile seeded at about ``people`` person records, and its ground truth."""
     perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
     with tempfile.TemporaryDirectory(prefix="hub-eval-") as tmp:
         root = Path(tmp)
@@ -98,10 +100,16 @@ def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict
         with open_graph(GraphConfig(data_dir=root, heap="4g"), role="bench") as graph:
             for agency, path in sorted(made.files.items()):
                 ingest_file(graph, path, agency)
-            started = time.perf_counter()
-            report = resolve(graph, guards=guards)
-            seconds = time.perf_counter() - started
-            serial = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
+            yield graph, truth
+
+
+def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict[str, Any]:
+    """Seed, ingest and resolve one profile in a fresh embedded graph; its figures."""
+    with seeded(noise, people, seed) as (graph, truth):
+        started = time.perf_counter()
+        report = resolve(graph, guards=guards)
+        seconds = time.perf_counter() - started
+        serial = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
     clusters = [list(c) for c in report.people.values()]
     owner = ev.truth_clusters(truth)
     every = [ref for cluster in clusters for ref in cluster]
@@ -152,26 +160,19 @@ def ablation_table(clean: Mapping[str, Any], results: Mapping[str, Mapping[str, 
 def feedback(noise: str, people: int, seed: int, labels: int) -> dict[str, Any]:
     """Analysts confirm ``labels`` true pairs of records (drawn at random from the truth); resolve with the model
     trained as usual, then re-estimated from those confirmations too (both bind the clusters either way)."""
-    perpetrators = max(1, round(people / PERSONS_PER_PERPETRATOR))
-    with tempfile.TemporaryDirectory(prefix="hub-eval-") as tmp:
-        root = Path(tmp)
-        made = generate(SeedSpec(seed=seed, perpetrators=perpetrators, as_of=AS_OF, noise=noise), root / "seed")
-        truth = json.loads(made.truth_file.read_text(encoding="utf-8"))
+    scores = {}
+    with seeded(noise, people, seed) as (graph, truth):
         owner = ev.truth_clusters(truth)
         people_of: dict[str, list[Ref]] = {}
         for ref, person in sorted(owner.items()):
             people_of.setdefault(person, []).append(ref)
         candidates = [(a, b) for refs in people_of.values() for i, a in enumerate(refs) for b in refs[i + 1 :]]
         chosen = random.Random(f"eval:{seed}:feedback").sample(candidates, min(labels, len(candidates)))
-        scores = {}
-        with open_graph(GraphConfig(data_dir=root, heap="4g"), role="bench") as graph:
-            for agency, path in sorted(made.files.items()):
-                ingest_file(graph, path, agency)
-            for a, b in chosen:
-                record_decision(graph, ":".join(a), ":".join(b), "confirm", reason="bench.eval", who="bench.eval")
-            for name, training in (("em", Training(min_labels=len(chosen) + 1)), ("learnt", Training())):
-                report = resolve(graph, training=training)
-                scores[name] = ev.score([list(c) for c in report.people.values()], owner).as_dict()
+        for a, b in chosen:
+            record_decision(graph, ":".join(a), ":".join(b), "confirm", reason="bench.eval", who="bench.eval")
+        for name, training in (("em", Training(min_labels=len(chosen) + 1)), ("learnt", Training())):
+            report = resolve(graph, training=training)
+            scores[name] = ev.score([list(c) for c in report.people.values()], owner).as_dict()
     return {"profile": noise, "labels": len(chosen), **scores}
 
 

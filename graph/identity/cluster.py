@@ -433,11 +433,13 @@ def _compatible(a: _Group, b: _Group, guards: Guards) -> bool:
     return not (guards.kin and _kin(a, b)) and not (guards.strangers and _strangers(a, b))
 
 
+def _share_identifier(a: _Group, b: _Group) -> bool:
+    return any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS)
+
+
 def _corroborated(a: _Group, b: _Group) -> bool:
     """Something only one person would have in common: an identifier, a partner or other party, an address."""
-    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
-        return True
-    return bool(a.partners & b.partners or a.postcodes & b.postcodes)
+    return _share_identifier(a, b) or bool(a.partners & b.partners or a.postcodes & b.postcodes)
 
 
 def _kin(a: _Group, b: _Group) -> bool:
@@ -445,7 +447,7 @@ def _kin(a: _Group, b: _Group) -> bool:
     given name, or a nickname or near spelling of it, with birthdays a generation apart) signature."""
     if not (a.families & b.families and a.givens and b.givens and a.dobs and b.dobs):
         return False
-    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
+    if _share_identifier(a, b):
         return False
     if a.dobs & b.dobs:
         return not _some(a.givens, b.givens, given_compatible)
@@ -466,7 +468,7 @@ def _strangers(a: _Group, b: _Group) -> bool:
         return False
     if not (a.partners and b.partners and a.postcodes and b.postcodes) or a.postcodes & b.postcodes:
         return False
-    if any(a.ids.get(kind, set()) & b.ids.get(kind, set()) for kind in _IDS):
+    if _share_identifier(a, b):
         return False
     return not _neighbours_agree(a.partners, b.partners)
 
