@@ -447,13 +447,30 @@ def _kin(a: _Group, b: _Group) -> bool:
     given name, or a nickname or near spelling of it, with birthdays a generation apart) signature."""
     if not (a.families & b.families and a.givens and b.givens and a.dobs and b.dobs):
         return False
-    if _share_identifier(a, b):
+    if _share_identifier(a, b) or _one_slip_apart(a, b):
         return False
     if a.dobs & b.dobs:
         return not _some(a.givens, b.givens, given_compatible)
     years = {int(d[:4]) for d in a.dobs}, {int(d[:4]) for d in b.dobs}
     apart = min(abs(x - y) for x in years[0] for y in years[1]) >= GENERATION
     return apart and any(given_compatible(x, y) for x in a.givens for y in b.givens)
+
+
+def _one_slip_apart(a: _Group, b: _Group) -> bool:
+    """An identifier of one kind one wrong character or one swap of neighbours apart: one number keyed twice, which
+    twins or a parent and child would not hold. (Two NHS numbers or PNC ids that both pass their check are never one
+    slip apart: the check is made to catch exactly these slips.)"""
+    return any(_one_slip(x, y) for kind in a.ids.keys() & b.ids.keys() for x in a.ids[kind] for y in b.ids[kind])
+
+
+def _one_slip(x: str, y: str) -> bool:
+    if len(x) != len(y) or x == y:
+        return False
+    diff = [i for i, (c, d) in enumerate(zip(x, y, strict=True)) if c != d]
+    if len(diff) == 1:
+        return True
+    i = diff[0]
+    return len(diff) == 2 and diff[1] == i + 1 and x[i] == y[i + 1] and x[i + 1] == y[i]
 
 
 GENERATION = 15  # years; a parent is rarely younger than this at a child's birth

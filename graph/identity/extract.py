@@ -23,7 +23,7 @@ from graph.persons import RESOLVED_AS
 from graph.store import Graph
 
 COLUMNS: tuple[str, ...] = ("key", "agency", "local_id", "given_name", "family_name", "other_names", "dob")
-COLUMNS += ("gender", "postcode", *LIFTED_IDENTIFIERS)
+COLUMNS += ("gender", "postcode", "address", *LIFTED_IDENTIFIERS)
 # the record's current resolution: its person and the link it joined through (None for a person of its own)
 CURRENT = ("person_id", "linked_with", "match_probability")
 

@@ -2,8 +2,8 @@
 
 Pure functions of one record (plus the nickname table), so they are unit-testable and the same on every run:
 normalised names, the formal names a given name may stand for (``robbie`` -> ``robert``), Soundex codes, every
-surname a person is known by (current, hyphen parts, earlier names from ``other_names``), date-of-birth parts and
-the postcode district.
+surname a person is known by (current, hyphen parts, earlier names from ``other_names``), date-of-birth parts, the
+postcode district, and the address's words and its numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pyarrow as pa
 
 _LETTERS = re.compile(r"[^a-z]+")
 _PARTS = re.compile(r"[\s\-]+")
+_WORDS = re.compile(r"[a-z0-9]+")
 _SOUNDEX = {c: d for d, letters in (("1", "bfpv"), ("2", "cgjkqsxz"), ("3", "dt"), ("4", "l"), ("5", "mn"), ("6", "r"))
             for c in letters}  # fmt: skip
 
@@ -37,6 +38,8 @@ SCHEMA = pa.schema(
         ("gender", pa.string()),
         ("postcode", pa.string()),
         ("district", pa.string()),
+        ("address", pa.string()),
+        ("address_numbers", pa.string()),
         ("nhs", pa.string()),
         ("pnc", pa.string()),
         ("crn", pa.string()),
@@ -118,6 +121,15 @@ def postcode(text: str | None) -> tuple[str | None, str | None]:
     return compact, compact[:-3]
 
 
+def _address(text: str | None) -> dict[str, str | None]:
+    """The address as lower-case words (punctuation and spacing are recorded inconsistently), and its numbers apart:
+    two addresses one typo apart on one street may be neighbours, and the house number tells them apart."""
+    words = _WORDS.findall(text.lower()) if text else []
+    if not words:
+        return {"address": None, "address_numbers": None}
+    return {"address": " ".join(words), "address_numbers": " ".join(w for w in words if w.isdigit())}
+
+
 def features(raw: dict[str, Any]) -> dict[str, Any]:
     """One record's model columns from its extracted fields."""
     given = first_name(raw.get("given_name"))
@@ -139,6 +151,7 @@ def features(raw: dict[str, Any]) -> dict[str, Any]:
         "gender": gender if gender in ("female", "male", "non_binary") else None,
         "postcode": code,
         "district": district,
+        **_address(raw.get("address")),
         "nhs": _ident(raw.get("nhs_number")),
         "pnc": _ident(raw.get("pnc_id")),
         "crn": _ident(raw.get("probation_crn")),

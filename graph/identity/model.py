@@ -8,7 +8,7 @@ SQL of whichever engine applies it, so a model trained on DuckDB predicts on Spa
 
 Nothing is hand-weighted: u probabilities come from random sampling, m probabilities from EM over
 several blocking passes (each pass trains the comparisons it does not block on), and term-frequency adjustments
-make common names and postcodes count for less.
+make common names, addresses and postcodes count for less.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ _PARTIAL = (
     "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND (substr(dob_l, 6) = '01-01' OR substr(dob_r, 6) = '01-01')) "
     "OR (substr(dob_l, 1, 7) = substr(dob_r, 1, 7) AND (substr(dob_l, 9) = '01' OR substr(dob_r, 9) = '01'))"
 )
+# the postcodes are compared only where the addresses cannot be (see comparisons(): where they live)
+_POSTCODE_SILENT = "postcode_l IS NULL OR postcode_r IS NULL OR (address_l IS NOT NULL AND address_r IS NOT NULL)"
 
 
 def _level(level: Level, label: str, *, tf: str | None = None, null: bool = False) -> Level:
@@ -68,13 +70,19 @@ def _days(column: str, days: int) -> Level:
     return cll.AbsoluteDateDifferenceLevel(column, input_is_string=True, threshold=days, metric="day")
 
 
-def _names(column: str, forms: str, label: str) -> list[Level]:
+# given and family name in the other order (forms filled in the wrong way round; a name order that differs from
+# the English one): each the other's, exactly or by sound
+_REVERSED = "(given_l = family_r OR given_sx_l = family_sx_r) AND (family_l = given_r OR family_sx_l = given_sx_r)"
+
+
+def _names(column: str, forms: str, label: str, reversed_: Level) -> list[Level]:
     return [
         _null(column),
         _level(cll.ExactMatchLevel(column), "exact", tf=column),
         _level(cll.ArrayIntersectLevel(forms), label),
         _level(cll.JaroWinklerLevel(column, 0.92), "typo"),
         _level(cll.Or(cll.DamerauLevenshteinLevel(column, 2), cll.ExactMatchLevel(f"{column}_sx")), "similar"),
+        reversed_,
         _else(),
     ]
 
@@ -89,8 +97,15 @@ def comparisons() -> list[cl.CustomComparison]:
             _level(cll.Or(*(cll.DamerauLevenshteinLevel(c, 1) for c in _IDS)), "an identifier one digit or swap apart"),
             _level(cll.ElseLevel(), "conflicting national identifiers"),
         ],
-        "given_name": _names("given", "given_forms", "nickname"),
-        "family_name": _names("family", "surnames", "earlier or hyphenated name"),
+        # names in the other order are one piece of evidence, weighed once (with the given name): the two
+        # agreements are one event, so counting each would overstate it
+        "given_name": _names("given", "given_forms", "nickname", _level(_custom(_REVERSED), "in the other order")),
+        "family_name": _names(
+            "family",
+            "surnames",
+            "earlier or hyphenated name",
+            _level(_custom(_REVERSED), "in the other order (weighed with the given name)", null=True),
+        ),
         "dob": [
             _null("dob"),
             _level(cll.ExactMatchLevel("dob"), "exact"),
@@ -107,8 +122,22 @@ def comparisons() -> list[cl.CustomComparison]:
             _level(_days("dob", 5 * 366), "within five years"),
             _else(),
         ],
+        # where they live: the addresses where both records hold one, else the postcodes; never both, as an
+        # address and its postcode agreeing are one fact
+        "address": [
+            _null("address"),
+            _level(cll.ExactMatchLevel("address"), "same address", tf="address"),
+            _level(
+                cll.And(cll.JaroWinklerLevel("address", 0.9), cll.ExactMatchLevel("address_numbers")),
+                "the same address but for a typo",
+            ),
+            _level(cll.ExactMatchLevel("postcode"), "another address at the same postcode"),
+            _level(cll.JaroWinklerLevel("address", 0.9), "same street, another number"),
+            _level(cll.ExactMatchLevel("district"), "same district"),
+            _else(),
+        ],
         "postcode": [
-            _null("postcode"),
+            _level(_custom(_POSTCODE_SILENT), "missing, or compared by address", null=True),
             _level(cll.ExactMatchLevel("postcode"), "exact", tf="postcode"),
             _level(cll.ExactMatchLevel("district"), "same district"),
             _else(),
@@ -208,7 +237,7 @@ def labels() -> dict[str, dict[int, str]]:
         levels = comparison["comparison_levels"]
         ranked = [lv for lv in levels if not lv.get("is_null_level")]
         gamma = {len(ranked) - 1 - i: lv["label_for_charts"] for i, lv in enumerate(ranked)}
-        gamma[-1] = "missing"
+        gamma[-1] = " or ".join(lv["label_for_charts"] for lv in levels if lv.get("is_null_level"))
         out[comparison["output_column_name"]] = gamma
     return out
 

@@ -47,16 +47,19 @@ def decide(
 # than the fields themselves)
 COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
     "national_id": ("person.identifiers",),
-    "given_name": ("person.given_name",),
-    "family_name": ("person.family_name", "person.other_names"),
+    # each name comparison has a level for the two names in the other order, so each rests on both names
+    "given_name": ("person.given_name", "person.family_name"),
+    "family_name": ("person.given_name", "person.family_name", "person.other_names"),
     "dob": ("person.dob",),
-    "postcode": ("person.postcode",),
+    # where they live: one or the other speaks, depending on whether both records hold an address
+    "address": ("person.postcode", "person.address"),
+    "postcode": ("person.postcode", "person.address"),
     "gender": ("person.gender",),
     "neighbours": ("incident.perpetrators", "incident.victims", "relationship.person", "relationship.other"),
 }
 # a deterministic rule's own words name what it rests on (cluster._sparse_evidence)
 _RULE_FIELDS = {"partner": COMPARISON_FIELDS["neighbours"], "perpetrator": ("incident.perpetrators",)}
-_NAMES = COMPARISON_FIELDS["given_name"] + COMPARISON_FIELDS["family_name"]
+_NAMES = tuple(dict.fromkeys(COMPARISON_FIELDS["given_name"] + COMPARISON_FIELDS["family_name"]))
 
 
 @dataclass(frozen=True)

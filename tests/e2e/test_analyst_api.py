@@ -39,6 +39,7 @@ STRONG = {
     "family_name": ("exact", 5.5),
     "dob": ("exact", 7.75),
     "postcode": ("exact", 3.5),
+    "address": ("same address", 6.0),
     "gender": ("same", 0.5),
     "national_id": ("same national identifier", 9.0),
     "neighbours": ("shares a partner, child or other party", 2.25),
@@ -150,7 +151,7 @@ def test_matac_sees_links_between_its_sources_only(call: Any, world: dict[str, A
     levels = {c["comparison"]: (c["level"], c["matchWeight"]) for c in first["comparisons"]}
     assert levels["dob"] == ("exact", 7.75) and levels["national_id"] == ("same national identifier", 9.0)
     # hidden: postcodes are masked to their district under MATAC, so "exact" would tell more than the district
-    assert "postcode" not in levels
+    assert "postcode" not in levels and "address" not in levels
     # hidden: the NHS (not a MATAC party) and the school's roll (not a source) never appear, not even as a count
     text = json.dumps(links)
     assert NHS not in text and SCHOOLS not in text and lid("perp-nhs") not in text and lid("perp-contact") not in text
@@ -160,7 +161,7 @@ def test_marac_sees_the_nhs_link_but_no_national_identifier_evidence(call: Any, 
     links = _links(call, MARAC, world["ids"]["perp"])
     assert links is not None and (NHS, POLICE) in _pairs(links) and (POLICE, PROBATION) in _pairs(links)
     assert "national_id" not in _comparisons(links)  # MARAC shares no identifiers
-    assert {"postcode", "dob", "neighbours"} <= _comparisons(links)  # shared as recorded under MARAC
+    assert {"postcode", "address", "dob", "neighbours"} <= _comparisons(links)  # shared as recorded under MARAC
     assert SCHOOLS not in json.dumps(links)
 
 

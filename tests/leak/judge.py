@@ -76,9 +76,12 @@ NON_PERSONAL_ROOTS = {
 # identity evidence, read as the agreements would: a comparison of two person records tells what the fields it is
 # computed from tell (graph/identity/model.py names them), so it may be shown only where those person fields are
 # shared as recorded (no mask); "neighbours" (and a rule's partner) tells of a partner or other party
+# (each name comparison also tells whether the two names are in the other order, so it rests on both; where they
+# live is told by the addresses or the postcodes, whichever both records hold)
 COMPARED = {
-    "national_id": ("identifiers",), "given_name": ("given_name",), "family_name": ("family_name",), "dob": ("dob",),
-    "postcode": ("postcode",), "gender": ("gender",),
+    "national_id": ("identifiers",), "given_name": ("given_name", "family_name"),
+    "family_name": ("given_name", "family_name"), "dob": ("dob",), "postcode": ("postcode", "address"),
+    "address": ("postcode", "address"), "gender": ("gender",),
 }  # fmt: skip
 PARTNER_LINKS = (("incident", "victims"), ("relationship", "other"))
 WRITE_ROOTS = {"submitRecords", "openSubmission", "closeSubmission", "submission"}  # a partner's own submissions

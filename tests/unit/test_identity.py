@@ -29,6 +29,12 @@ def test_features_normalise() -> None:
     assert (row["given"], row["postcode"], row["district"], row["nhs"]) == ("mary", "TS181AB", "TS18", "9990000018")
 
 
+def test_addresses_compare_as_words_with_their_numbers_apart() -> None:
+    row = features({"key": "a:1", "address": "Flat 2, 14 Quarry-Lane,  Stockton"})
+    assert (row["address"], row["address_numbers"]) == ("flat 2 14 quarry lane stockton", "2 14")
+    assert features({"key": "a:2", "address": " , "})["address"] is None
+
+
 def test_dob_compatibility() -> None:
     assert dob_compatible("1980-03-04", "1980-04-03")  # day and month swapped
     assert dob_compatible("1980-03-04", "1981-03-04")
@@ -87,6 +93,21 @@ def test_a_father_and_son_of_one_name_stay_apart_unless_an_identifier_joins_them
     rows[1] = _row("jr", "john", "1986-07-07", nhs="9990000018")
     rows[0] = _row("sr", "john", "1960-03-03", nhs="9990000018")  # one NHS number: a date of birth replaced
     assert cluster(rows, pairs, threshold=0.9).clusters == [["jr", "sr", "x"]]
+
+
+def test_twins_stay_apart_unless_one_number_keyed_twice_joins_them() -> None:
+    rows = [
+        {**_row("a", "alice", "2012-05-05"), "ni": "QQ123456C"},
+        {**_row("b", "grace", "2012-05-05"), "ni": "QQ123465C"},
+    ]
+    pairs = [Pair("a", "b", 0.99, {})]
+    # one National Insurance number with two neighbouring digits swapped: one person with a given name mis-recorded
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b"]]
+    rows[1]["ni"] = "QQ123499C"  # two digits apart: another number, so twins
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a"], ["b"]]
+    rows = [_row("a", "alice", "2012-05-05", nhs="9990000018"), _row("b", "grace", "2012-05-05", nhs="9990000026")]
+    # consecutive NHS numbers, as twins may be given: two numbers issued, each passing its check
+    assert cluster(rows, pairs, threshold=0.9).clusters == [["a"], ["b"]]
 
 
 def test_a_namesake_born_another_year_stays_apart_unless_something_corroborates() -> None:
@@ -253,8 +274,15 @@ def test_model_levels_and_labels_are_the_analysts_explanations() -> None:
             "conflicting national identifiers",
             "missing",
         ],
-        "given_name": ["exact", "nickname", "typo", "similar", "different", "missing"],
-        "family_name": ["exact", "earlier or hyphenated name", "typo", "similar", "different", "missing"],
+        "given_name": ["exact", "nickname", "typo", "similar", "in the other order", "different", "missing"],
+        "family_name": [
+            "exact",
+            "earlier or hyphenated name",
+            "typo",
+            "similar",
+            "different",
+            "missing or in the other order (weighed with the given name)",
+        ],
         "dob": [
             "exact",
             "day and month swapped",
@@ -266,7 +294,16 @@ def test_model_levels_and_labels_are_the_analysts_explanations() -> None:
             "different",
             "missing",
         ],
-        "postcode": ["exact", "same district", "different", "missing"],
+        "address": [
+            "same address",
+            "the same address but for a typo",
+            "another address at the same postcode",
+            "same street, another number",
+            "same district",
+            "different",
+            "missing",
+        ],
+        "postcode": ["exact", "same district", "different", "missing, or compared by address"],
         "gender": ["same", "different", "missing"],
         "neighbours": ["shares a partner, child or other party", "different", "missing"],
     }
