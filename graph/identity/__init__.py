@@ -55,8 +55,8 @@ DEFAULT_THRESHOLD = 0.9
 # a lone record joins the one cluster all its pairs at or above this point go to (see cluster); below about 0.85 a
 # common name alone gets there at 100k records and the wrong person is chosen more often than the right one is missed
 ATTACH = 0.85
-# a conflict (dates of birth, identifiers, gender) keeps two records of one chain apart when the model
-# scores their pair below even odds: more likely two people than one
+# a conflict (dates of birth, identifiers, gender) in a pair of one chain that the model scores below even odds
+# (more likely two people than one) is evidence against joining the two sides, weighed against the pairs for it
 CONTRARY = 0.5
 MIN_RECORDS_TO_TRAIN = 50  # below this the model cannot be estimated; only analysts' confirmations link
 
@@ -136,7 +136,7 @@ def _extract(
     return current, count
 
 
-def _contrary(db: Any, parquet: Path, pairs: Sequence[Pair], model: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _contrary(db: Any, parquet: Path, pairs: Sequence[Pair], model: Mapping[str, Any]) -> list[tuple[str, str, float]]:
     """The model's evidence against pairs of records that ``pairs`` chain together (``model.contradicted``): every
     record with its chain (None outside chains of three or more) written beside ``parquet``, so that term
     frequencies are still those of all the records, and the pairs within each chain scored."""
@@ -174,7 +174,7 @@ def resolve(
     training = training or Training()
     clock = _Clock(report)
     pairs: list[Pair] = []
-    contrary: list[tuple[str, str]] = []
+    contrary: list[tuple[str, str, float]] = []
     with tempfile.TemporaryDirectory(prefix="hub-resolve-", dir=work_dir) as tmp:
         parquet = Path(tmp) / "features.parquet"
         current, count = _extract(graph, agencies, parquet, progress)

@@ -6,8 +6,11 @@ probable pair down (union-find), so one weak pair cannot chain two people togeth
 * an analyst's split decision between any record of one side and any of the other;
 * the model's own evidence (``contrary``): a pair across the two sides, within one chain (``chains``), that the model
   scores below even odds while showing a conflict (dates of birth, identifiers or gender that no tolerated
-  recording error explains). The conflict is weighed, not obeyed: with strong evidence elsewhere (a shared
-  identifier and address) a record of another gender or a conflicting second identifier still joins;
+  recording error explains). The conflict is weighed, not obeyed: within its own pair (a shared identifier and
+  address outweigh another gender), and, where the two sides share a national identifier, against the scored pairs
+  across them: their match weights (log-odds) summed, so one mis-recorded record among several of one person is
+  held by its strong pairs with the others. Without a shared identifier the conflict keeps the sides apart: a
+  household's siblings, or namesakes chained through a sparse record, pair well on everything but what conflicts;
 * checked identifiers in conflict: two NHS numbers (or two PNC ids) that each pass their check digit, none shared. A
   mis-keyed number fails its check, so two that pass are two numbers issued, to two people;
 * dates of birth that no tolerated recording error explains (``dob_compatible``), unless something only one person
@@ -43,7 +46,7 @@ to one cluster at most (the one holding most of its records); clusters left with
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,20 +126,23 @@ def cluster(
     threshold: float,
     confirmed: Iterable[tuple[str, str]] = (),
     split: Iterable[tuple[str, str]] = (),
-    contrary: Iterable[tuple[str, str]] = (),
+    contrary: Iterable[tuple[str, str, float]] = (),
     attach: float | None = None,
     sparse: bool = False,
     guards: Guards = ALL_GUARDS,
 ) -> Clustering:
     """Cluster feature rows (``graph.identity.features``) by the pairs at or above ``threshold``; ``split`` (analysts)
-    and ``contrary`` (the model, ``model.contradicted``) are pairs of records never to end in one cluster."""
+    are pairs of records never to end in one cluster, ``contrary`` (the model, ``model.contradicted``) scored pairs
+    that speak against it."""
     rows = {r["unique_id"]: r for r in records}
     groups = _Groups(rows)
     parent = {key: key for key in rows}
     apart: dict[str, set[str]] = {}
-    for a, b in itertools.chain(split, contrary if guards.contrary else ()):
+    for a, b in split:
         apart.setdefault(a, set()).add(b)
         apart.setdefault(b, set()).add(a)
+    pairs = list(pairs)
+    weighed = _Evidence(pairs, contrary if guards.contrary else ())
     links: dict[str, Link] = {}
 
     def find(key: str) -> str:
@@ -160,14 +166,16 @@ def cluster(
             join(find(a), find(b))
         if a in parent and b in parent:
             note(a, b, Link(b, 1.0, None), Link(a, 1.0, None))
-    pairs = list(pairs)
     refused = 0
     for pair in sorted((p for p in pairs if p.probability >= threshold), key=lambda p: (-p.probability, p.a, p.b)):
         if pair.a not in parent or pair.b not in parent:
             continue
         ra, rb = find(pair.a), find(pair.b)
         if ra != rb:
-            if _split_between(groups[ra], groups[rb], apart) or not _compatible(groups[ra], groups[rb], guards):
+            if _split_between(groups[ra], groups[rb], apart) or weighed.against(groups[ra], groups[rb]):
+                refused += 1
+                continue
+            if not _compatible(groups[ra], groups[rb], guards):
                 refused += 1
                 continue
             join(ra, rb)
@@ -192,6 +200,9 @@ def cluster(
             (target,) = targets
             if target == root or _split_between(groups[root], groups[target], apart):
                 continue
+            if weighed.against(groups[root], groups[target]):
+                refused += 1
+                continue
             if not _compatible(groups[root], groups[target], guards):
                 refused += 1
                 continue
@@ -209,6 +220,9 @@ def cluster(
             (target,) = targets
             other = next(o for o in others if find(o) == target)
             if _split_between(groups[root], groups[target], apart):
+                continue
+            if weighed.against(groups[root], groups[target]):
+                refused += 1
                 continue
             if not _compatible(groups[root], groups[target], guards):
                 refused += 1
@@ -423,6 +437,47 @@ def _split_between(a: _Group, b: _Group, apart: Mapping[str, set[str]]) -> bool:
     small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
     others = set(large.members)
     return any(apart.get(key, set()) & others for key in small.members)
+
+
+def _weight(probability: float) -> float:
+    """A match probability as its match weight, log2 of the odds (clamped: a probability of 1 is not infinite)."""
+    p = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log2(p / (1 - p))
+
+
+class _Evidence:
+    """The scored pairs' match weights, for weighing the model's evidence against a merge (``contrary``) against
+    its evidence for it."""
+
+    def __init__(self, pairs: Iterable[Pair], contrary: Iterable[tuple[str, str, float]]) -> None:
+        self.contrary: dict[str, dict[str, float]] = {}
+        for a, b, p in contrary:
+            self.contrary.setdefault(a, {})[b] = self.contrary.setdefault(b, {})[a] = _weight(p)
+        self.scored: dict[str, dict[str, float]] = {}
+        if self.contrary:
+            for pair in pairs:
+                w = _weight(pair.probability)
+                self.scored.setdefault(pair.a, {})[pair.b] = self.scored.setdefault(pair.b, {})[pair.a] = w
+
+    def against(self, a: _Group, b: _Group) -> bool:
+        """Whether a conflicting pair across ``a`` and ``b`` keeps them apart: always, unless they share a national
+        identifier, and then when the conflicting pairs' weights outweigh the scored pairs' across them."""
+        if not self.contrary:
+            return False
+        small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
+        others = set(large.members)
+        total, conflicted = 0.0, False
+        for key in small.members:
+            for other, w in self.contrary.get(key, {}).items():
+                if other in others:
+                    total, conflicted = total + w, True
+        if not conflicted:
+            return False
+        if not _share_identifier(a, b):
+            return True
+        for key in small.members:
+            total += sum(w for other, w in self.scored.get(key, {}).items() if other in others)
+        return total < 0
 
 
 def _compatible(a: _Group, b: _Group, guards: Guards) -> bool:

@@ -338,10 +338,11 @@ CHAINED = "l.chain = r.chain"  # every pair within one chain (see ``contradicted
 
 def contradicted(
     frame: Any, model: Mapping[str, Any], *, below: float, batch: int = 50_000
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, float]]:
     """Pairs of records in one chain (a ``chain`` column: records linked, directly or through others, by pairs the
-    model scored high) that the model scores below ``below`` and that show a conflict (``CONFLICTS``): every pair
-    within a chain is scored, blocked or not, so a weak link cannot join two records the evidence sets apart."""
+    model scored high) that the model scores below ``below`` and that show a conflict (``CONFLICTS``), with their
+    match probability: every pair within a chain is scored, blocked or not, so a weak link cannot join two records
+    the evidence sets apart."""
     db = frame.db_api
     dialect = db.sql_dialect.sql_dialect_str
     linker = Linker(frame, settings(dialect, model=model, blocking_rules=[CHAINED]), log_level=None)
@@ -354,7 +355,7 @@ def contradicted(
         if label in wanted
     )
     sql = (
-        f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name} "
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name} "
         f"WHERE match_probability < {float(below)} AND ({conflict})"
     )
     if dialect == "spark":
@@ -363,7 +364,7 @@ def contradicted(
         batches = iter(db.duckdb_con.sql(sql).to_arrow_reader(batch))
     for record_batch in batches:
         columns = record_batch.to_pydict()
-        yield from zip(columns["unique_id_l"], columns["unique_id_r"], strict=True)
+        yield from zip(columns["unique_id_l"], columns["unique_id_r"], columns["match_probability"], strict=True)
 
 
 def train_and_predict(frame: Any, *, threshold: float, training: Training | None = None) -> Iterator[Pair]:

@@ -126,8 +126,24 @@ def test_the_models_evidence_against_a_pair_keeps_a_chain_apart() -> None:
     pairs = [Pair("a", "b", 0.99, {}), Pair("b", "c", 0.95, {})]
     assert chains(pairs) == {"a": 0, "b": 0, "c": 0}
     assert cluster(rows, pairs, threshold=0.9).clusters == [["a", "b", "c"]]
-    result = cluster(rows, pairs, threshold=0.9, contrary=[("a", "c")])
+    # the model scores a and c at 1% (log-odds -6.6 bits): more than b's 95% with c (+4.2) joins them
+    result = cluster(rows, pairs, threshold=0.9, contrary=[("a", "c", 0.01)])
     assert result.clusters == [["a", "b"], ["c"]] and result.refused == 1
+
+
+def test_one_mis_recorded_record_is_held_by_its_strong_pairs_with_the_others() -> None:
+    # c carries another date of birth: against b it scores 20% (-2 bits), but the NHS number all three hold and an
+    # address make its pair with a near certain (+20 bits): the evidence for joining it outweighs the evidence against
+    rows = [_row(k, "sam", dob, nhs="9990000018") for k, dob in (("a", "1970-02-02"), ("b", "1970-02-02"))]
+    rows.append(_row("c", "sam", "1960-01-01", nhs="9990000018"))
+    pairs = [Pair("a", "b", 0.99, {}), Pair("a", "c", 1 - 1e-6, {})]
+    assert cluster(rows, pairs, threshold=0.9, contrary=[("b", "c", 0.2)]).clusters == [["a", "b", "c"]]
+    # a weaker pair for c (95%, +4.2 bits) does not outweigh a pair against it at 1% (-6.6 bits)
+    weak = [Pair("a", "b", 0.99, {}), Pair("a", "c", 0.95, {})]
+    assert cluster(rows, weak, threshold=0.9, contrary=[("b", "c", 0.01)]).clusters == [["a", "b"], ["c"]]
+    # nor does any pair without a national identifier in common: siblings pair well on all but what conflicts
+    rows = [{**row, "nhs": None, "postcode": "TS11AA"} for row in rows]
+    assert cluster(rows, pairs, threshold=0.9, contrary=[("b", "c", 0.2)]).clusters == [["a", "c"], ["b"]]
 
 
 def test_split_and_confirm_decisions_override_the_model() -> None:
