@@ -47,8 +47,11 @@ def command(
 ) -> None:
     """Link person records of the same person, within and across agencies, into resolved people.
 
-    Ids of unchanged people stay; analysts' confirm and split decisions always hold. Working files (the records'
-    features, the engine's tables and spill) go under HUB_DATA_DIR/resolve and are removed afterwards.
+    Ids of unchanged people stay; analysts' confirm and split decisions always hold. Once analysts have confirmed 20
+    or more pairs among the records resolved, the model also learns from them: its m probabilities are re-estimated
+    from the confirmed pairs and averaged with EM's (the report says how many it used; not with --model). Working
+    files (the records' features, the engine's tables and spill) go under HUB_DATA_DIR/resolve and are removed
+    afterwards.
     """
     if engine == "spark" and importlib.util.find_spec("pyspark") is None:
         raise click.UsageError("--engine spark needs pyspark: pip install 'da-hub[spark]' (and Java 17+)")
