@@ -7,7 +7,7 @@ import { fieldValue, shownUnder } from '../provenance.js';
 const PERSON = `query Identity($id: ID!) {
   person(id: $id) {
     id
-    records { agency localId givenName familyName dob gender postcode }
+    records { agency localId givenName familyName dob gender postcode address }
     identityLinks {
       record { agency localId } linkedWith { agency localId } matchProbability method rule
       comparisons { comparison level matchWeight }
@@ -63,7 +63,7 @@ export function identityView(ctx) {
 
   function recordTable(person) {
     const cols = [['givenName', 'Given name'], ['familyName', 'Family name'], ['dob', 'Date of birth'], ['gender', 'Gender'],
-      ['postcode', 'Postcode']];
+      ['postcode', 'Postcode'], ['address', 'Address']];
     return h('table', { class: 'grid', id: 'identity-record-table' },
       h('caption', {}, 'The records joined into this person'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Record'), cols.map(([, t]) => h('th', { scope: 'col' }, t)))),
