@@ -43,8 +43,10 @@ from graph.analytics.evaluate import evaluate_serial
 from graph.analytics.serial import find_serial
 from graph.identity import evaluate as ev
 from graph.identity import resolve
-from graph.identity.cluster import ALL_GUARDS, Guards
+from graph.identity.cluster import ALL_GUARDS, Guards, dob_compatible, one_slip
 from graph.identity.decisions import record_decision
+from graph.identity.extract import read_records
+from graph.identity.features import features
 from graph.identity.model import Training
 from graph.ingest import ingest_file
 from graph.scope import Scope
@@ -110,6 +112,7 @@ def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict
         report = resolve(graph, guards=guards)
         seconds = time.perf_counter() - started
         serial = evaluate_serial(find_serial(graph, Scope.everything(), as_of=AS_OF).perpetrators, truth)
+        rows = read_records(graph).to_pylist()
     clusters = [list(c) for c in report.people.values()]
     owner = ev.truth_clusters(truth)
     every = [ref for cluster in clusters for ref in cluster]
@@ -121,7 +124,46 @@ def run(noise: str, people: int, seed: int, guards: Guards = ALL_GUARDS) -> dict
         "all_records": fate(clusters, owner, every),
         "by_kind": {kind: fate(clusters, owner, refs) for kind, refs in carriers(truth).items()},
         "resolve_seconds": round(seconds, 1),
+        "evidence": evidence(rows, owner, clusters),
     }
+
+
+def evidence(
+    rows: Iterable[Mapping[str, Any]], owner: Mapping[Ref, str], clusters: Sequence[Sequence[Ref]]
+) -> dict[str, Any]:
+    """How much of the truth the records can tell: of the true pairs, the share whose two records agree on something
+    besides a name (a compatible date of birth, a postcode or address, an identifier or one slip of it, a partner
+    or other party), and the recall on those pairs and on the rest, which hold a name at most."""
+    where = {ref: i for i, cluster in enumerate(clusters) for ref in cluster}
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for raw in rows:
+        ref = (raw["agency"], raw["local_id"])
+        if ref in owner:
+            by_person.setdefault(owner[ref], []).append({**features(dict(raw)), "ref": ref})
+    counts = Counter[str]()
+    for records in by_person.values():
+        for i, a in enumerate(records):
+            for b in records[i + 1 :]:
+                kind = "evidence" if _agree_beyond_name(a, b) else "name_only"
+                counts[kind] += 1
+                counts[f"{kind}_found"] += where.get(a["ref"], -1) == where.get(b["ref"], -2)
+    total = counts["evidence"] + counts["name_only"]
+    return {
+        "true_pairs": total,
+        "evidence_share": counts["evidence"] / total if total else 0.0,
+        "evidence_recall": counts["evidence_found"] / counts["evidence"] if counts["evidence"] else 0.0,
+        "name_only_recall": counts["name_only_found"] / counts["name_only"] if counts["name_only"] else 0.0,
+    }
+
+
+def _agree_beyond_name(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if a["dob"] and b["dob"] and dob_compatible(a["dob"], b["dob"]):
+        return True
+    if any(a[c] and a[c] == b[c] for c in ("postcode", "address")):
+        return True
+    if any(a[c] and b[c] and (a[c] == b[c] or one_slip(a[c], b[c])) for c in ("nhs", "pnc", "crn", "ni")):
+        return True
+    return bool(set(a["neighbours"]) & set(b["neighbours"]))
 
 
 def _row(name: str, r: Mapping[str, Any]) -> str:
@@ -136,6 +178,18 @@ def profile_table(results: Mapping[str, Mapping[str, Any]]) -> str:
     head = f"{'profile':<24}{'records':>8}{'P':>8}{'R':>8}{'F1':>8}{'serial P':>9}{'R':>8}{'under16':>9}{'resolve':>9}"
     lines = [head, "-" * len(head)]
     lines += [_row(name, r) for name, r in results.items()]
+    return "\n".join(lines)
+
+
+def evidence_table(results: Mapping[str, Mapping[str, Any]]) -> str:
+    head = f"{'profile':<24}{'true pairs':>11}{'more than a name':>18}{'its recall':>12}{'name at most: recall':>22}"
+    lines = [head, "-" * len(head)]
+    for name, r in results.items():
+        e = r["evidence"]
+        lines.append(
+            f"{name:<24}{e['true_pairs']:>11,}{e['evidence_share']:>18.1%}{e['evidence_recall']:>12.4f}"
+            f"{e['name_only_recall']:>22.4f}"
+        )
     return "\n".join(lines)
 
 
@@ -256,6 +310,8 @@ def main() -> None:
     out["profiles"] = profiles
     if profiles:
         print("noise profiles: identity resolution (pairwise) and the serial list\n" + profile_table(profiles) + "\n")
+        print("what the records can tell: true pairs agreeing on more than a name, and recall on them and the rest")
+        print(evidence_table(profiles) + "\n")
     if kinds:
         clean = profiles["clean"] if "clean" in profiles and small == people else run("clean", small, args.seed)
         ablation = {kind: run(f"clean+{kind}", small, args.seed) for kind in kinds}

@@ -515,10 +515,11 @@ def _one_slip_apart(a: _Group, b: _Group) -> bool:
     """An identifier of one kind one wrong character or one swap of neighbours apart: one number keyed twice, which
     twins or a parent and child would not hold. (Two NHS numbers or PNC ids that both pass their check are never one
     slip apart: the check is made to catch exactly these slips.)"""
-    return any(_one_slip(x, y) for kind in a.ids.keys() & b.ids.keys() for x in a.ids[kind] for y in b.ids[kind])
+    return any(one_slip(x, y) for kind in a.ids.keys() & b.ids.keys() for x in a.ids[kind] for y in b.ids[kind])
 
 
-def _one_slip(x: str, y: str) -> bool:
+def one_slip(x: str, y: str) -> bool:
+    """One wrong character, or two neighbours swapped."""
     if len(x) != len(y) or x == y:
         return False
     diff = [i for i, (c, d) in enumerate(zip(x, y, strict=True)) if c != d]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench import febrl
-from bench.eval import fate
+from bench.eval import evidence, fate
 from graph.identity import evaluate as ev
 from graph.validation import default_validator
 from synthetic import SeedSpec, generate
@@ -227,3 +227,22 @@ def test_fate_counts_split_off_and_wrongly_merged_records() -> None:
     owner = {("a", "1"): "P", ("a", "2"): "P", ("b", "3"): "Q", ("b", "4"): "R"}
     clusters = [[("a", "1")], [("a", "2"), ("b", "3")], [("b", "4")]]
     assert fate(clusters, owner, owner) == {"records": 4, "split_off": 1.0, "merged_wrongly": 0.5}
+
+
+def test_evidence_tells_pairs_with_more_than_a_name_from_the_rest() -> None:
+    def raw(agency: str, local_id: str, **fields: object) -> dict[str, object]:
+        return {"key": f"{agency}:{local_id}", "agency": agency, "local_id": local_id, "given_name": "Sam"} | fields
+
+    rows = [
+        raw("a", "1", dob="1980-01-02", postcode="TS1 1AA"),
+        raw("b", "2", dob="1981-01-02"),  # P: a year out, compatible with a:1
+        raw("c", "3", postcode="TS2 2BB"),  # P: nothing but the name in common with either
+        raw("d", "4", ni_number="QQ123456C"),
+        raw("e", "5", ni_number="QQ123465C"),  # Q: one number keyed twice
+    ]
+    owner = {("a", "1"): "P", ("b", "2"): "P", ("c", "3"): "P", ("d", "4"): "Q", ("e", "5"): "Q"}
+    clusters = [[("a", "1"), ("b", "2"), ("c", "3")], [("d", "4")], [("e", "5")]]
+    got = evidence(rows, owner, clusters)
+    # P's three pairs: a-b agree on a date of birth, a-c and b-c on a name only; Q's one pair on an identifier
+    assert got["true_pairs"] == 4 and got["evidence_share"] == 0.5
+    assert got["evidence_recall"] == 0.5 and got["name_only_recall"] == 1.0
