@@ -573,13 +573,25 @@ def dob_compatible(x: str, y: str) -> bool:
 
 
 def given_compatible(x: tuple[str, tuple[str, ...]], y: tuple[str, tuple[str, ...]]) -> bool:
-    """The same name, a shared formal form (``bob`` and ``robert``), an initial of the other, or a near spelling."""
+    """The same name, a shared formal form (``bob`` and ``robert``), an initial of the other, or a near spelling:
+    close by Jaro-Winkler, or one keying error away after the same first letter (``srah``, ``iwy``: short names,
+    which Jaro-Winkler scores low; few typos hit the first letter, and ``ava`` and ``eva`` stay twins)."""
     (gx, fx), (gy, fy) = x, y
     if gx == gy or set(fx) & set(fy):
         return True
     if len(gx) == 1 or len(gy) == 1:
         return gx[0] == gy[0]
-    return _jaro_winkler(gx, gy) >= 0.88
+    return _jaro_winkler(gx, gy) >= 0.88 or (gx[0] == gy[0] and _one_edit(gx, gy))
+
+
+def _one_edit(x: str, y: str) -> bool:
+    """One character wrong, added or left out, or two neighbours swapped."""
+    if len(x) == len(y):
+        return one_slip(x, y)
+    short, long = sorted((x, y), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _jaro_winkler(s: str, t: str) -> float:

@@ -56,6 +56,9 @@ def test_given_compatibility() -> None:
     assert given_compatible(("bob", tuple(given_forms("bob"))), ("robert", tuple(given_forms("robert"))))
     assert given_compatible(("jonathon", ()), ("jonathan", ()))
     assert not given_compatible(("alice", ()), ("grace", ()))
+    # one keying error after the same first letter, in a name too short for Jaro-Winkler to see it
+    assert given_compatible(("srah", ()), ("sarah", ())) and given_compatible(("iwy", ()), ("ivy", ()))
+    assert not given_compatible(("ava", ()), ("eva", ()))  # another first letter: a twin's name, not a typo
 
 
 def _row(key: str, given: str, dob: str | None, nhs: str | None = None, family: str = "smith") -> dict[str, object]:
