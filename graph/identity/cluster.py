@@ -156,6 +156,11 @@ def cluster(
         parent[small] = large
         _absorb(groups[large], groups.pop(small))
 
+    def refuses(ra: str, rb: str) -> bool:
+        """The model's evidence against the merge, or a guard (analysts' splits are checked apart: not counted)."""
+        a, b = groups[ra], groups[rb]
+        return weighed.against(a, b) or not _compatible(a, b, guards)
+
     def note(a: str, b: str, link_a: Link, link_b: Link) -> None:
         for key, link in ((a, link_a), (b, link_b)):
             if key not in links or _stronger(link, links[key]):
@@ -172,10 +177,7 @@ def cluster(
             continue
         ra, rb = find(pair.a), find(pair.b)
         if ra != rb:
-            if _split_between(groups[ra], groups[rb], apart) or weighed.against(groups[ra], groups[rb]):
-                refused += 1
-                continue
-            if not _compatible(groups[ra], groups[rb], guards):
+            if _split_between(groups[ra], groups[rb], apart) or refuses(ra, rb):
                 refused += 1
                 continue
             join(ra, rb)
@@ -200,10 +202,7 @@ def cluster(
             (target,) = targets
             if target == root or _split_between(groups[root], groups[target], apart):
                 continue
-            if weighed.against(groups[root], groups[target]):
-                refused += 1
-                continue
-            if not _compatible(groups[root], groups[target], guards):
+            if refuses(root, target):
                 refused += 1
                 continue
             best = max((p for p in options if find(p.b if p.a == key else p.a) == target), key=lambda p: p.probability)
@@ -221,10 +220,7 @@ def cluster(
             other = next(o for o in others if find(o) == target)
             if _split_between(groups[root], groups[target], apart):
                 continue
-            if weighed.against(groups[root], groups[target]):
-                refused += 1
-                continue
-            if not _compatible(groups[root], groups[target], guards):
+            if refuses(root, target):
                 refused += 1
                 continue
             join(root, target)
